@@ -1,0 +1,20 @@
+package dev.stratus.codec;
+
+import java.util.Objects;
+
+/** PUBREL. 3.1/3.1.1 carry only the packet id: reason {@link ReasonCode#SUCCESS}, no properties. */
+public record PubRel(int packetId, ReasonCode reasonCode, Properties properties) implements Packet {
+  public PubRel {
+    Objects.requireNonNull(reasonCode, "reasonCode");
+    Objects.requireNonNull(properties, "properties");
+  }
+
+  public PubRel(int packetId) {
+    this(packetId, ReasonCode.SUCCESS, Properties.NONE);
+  }
+
+  @Override
+  public PacketType type() {
+    return PacketType.PUBREL;
+  }
+}
