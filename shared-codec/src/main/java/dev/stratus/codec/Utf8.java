@@ -104,15 +104,16 @@ public final class Utf8 {
       }
       int b1 = a[i + 1] & 0xFF;
       if (b1 < min1 || b1 > max1) {
-        if (b == 0xED && b1 >= 0xA0 && b1 <= 0xBF) {
+        if (b1 < 0x80 || b1 > 0xBF) {
+          throw illFormed(field, "a truncated sequence"); // not a continuation byte at all
+        } else if (b == 0xED) {
           throw MqttDecodeException.malformed(
               "[MQTT-1.5.4-1] " + field + " must not encode a surrogate code point");
+        } else if (b == 0xF4) {
+          throw illFormed(field, "a code point above U+10FFFF");
+        } else {
+          throw illFormed(field, "an overlong encoding"); // E0 or F0 with a too small second byte
         }
-        throw illFormed(
-            field,
-            b1 >= 0x80 && b1 <= 0xBF
-                ? (b == 0xF4 ? "a code point above U+10FFFF" : "an overlong encoding")
-                : "a truncated sequence");
       }
       for (int k = 2; k <= need; k++) {
         int bk = a[i + k] & 0xFF;
