@@ -123,6 +123,7 @@ class ConformanceTest {
           fail(c.id() + ": the framer accepted the bytes, expected " + c.error());
         }
         assertEquals(c.error(), thrown.reasonCode(), c.id() + ": " + thrown.getMessage());
+        assertNamesRule(c, thrown);
         assertTrue(
             framer.buffered() <= bytes.length,
             c.id() + ": framer buffered " + framer.buffered() + " bytes");
@@ -182,9 +183,16 @@ class ConformanceTest {
               () -> PacketDecoder.decode(input, c.decodeVersion()),
               c.id() + ": invalid case accepted " + how + ", expected " + c.error());
       assertEquals(c.error(), e.reasonCode(), c.id() + " " + how + ": " + e.getMessage());
-      assertFalse(
-          e.getMessage() == null || e.getMessage().isBlank(), c.id() + ": no message names a rule");
+      assertNamesRule(c, e);
     }
+  }
+
+  /** The message names the rule it enforces: a statement id, or the section for rules without. */
+  private static void assertNamesRule(ConformanceCase c, MqttDecodeException e) {
+    String message = String.valueOf(e.getMessage());
+    assertTrue(
+        message.contains("[MQTT-") || message.contains("§"),
+        c.id() + ": the message names no rule: " + message);
   }
 
   private static String hex(byte[] bytes) {
