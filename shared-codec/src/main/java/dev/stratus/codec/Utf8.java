@@ -129,4 +129,16 @@ public final class Utf8 {
     return MqttDecodeException.malformed(
         "[MQTT-1.5.4-1] " + field + " is ill-formed UTF-8: " + what);
   }
+
+  /**
+   * True if the surrogate at {@code i} has no partner: such a string has no UTF-8 form
+   * [MQTT-1.5.4-1], and writing it would silently change it to U+FFFD.
+   */
+  static boolean isUnpairedSurrogate(String s, int i) {
+    char c = s.charAt(i);
+    if (Character.isHighSurrogate(c)) {
+      return i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1));
+    }
+    return i == 0 || !Character.isHighSurrogate(s.charAt(i - 1));
+  }
 }
