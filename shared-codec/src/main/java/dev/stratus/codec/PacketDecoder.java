@@ -23,7 +23,10 @@ public final class PacketDecoder {
 
   /**
    * Decodes {@code packet}, which holds exactly one packet, fixed header included. The buffer's
-   * position is not changed.
+   * position is not changed, and the packet shares nothing with it: the buffer may be reused.
+   *
+   * <p>A CONNECT is decoded in the version its own protocol name and level say, whatever {@code
+   * version} is; refusing a second CONNECT on a connection [MQTT-3.1.0-2] is the engine's job.
    *
    * @param version the version negotiated by the connection's CONNECT; null before CONNECT, when
    *     only a CONNECT is accepted [MQTT-3.1.0-1] (CONNECT carries its own version)
