@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -157,7 +158,7 @@ public final class ConformanceCases {
     ReasonCode error = node.has("error") ? ReasonCode.valueOf(node.get("error").asText()) : null;
     ConformanceCase.Framing framing =
         ConformanceCase.Framing.valueOf(
-            node.path("framing").asText("complete").toUpperCase(java.util.Locale.ROOT));
+            node.path("framing").asText("complete").toUpperCase(Locale.ROOT));
     return new ConformanceCase(
         node.required("id").asText(),
         fileType,
