@@ -20,8 +20,7 @@ public record Properties(
     TopicName responseTopic,
     // 0x09: binary data.
     Bytes correlationData,
-    // * 0x0B: variable byte integers 1..268,435,455; PUBLISH may carry several, SUBSCRIBE at most
-    // one.
+    // 0x0B: variable byte integers 1..268,435,455; several in PUBLISH, at most one in SUBSCRIBE.
     List<Integer> subscriptionIdentifiers,
     // 0x11: four byte integer, seconds.
     Long sessionExpiryInterval,
