@@ -106,6 +106,53 @@ public record Properties(
     userProperties = userProperties == null ? List.of() : List.copyOf(userProperties);
   }
 
+  /** Only the properties that are present, so that packets in logs stay readable. */
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder("Properties[");
+    append(sb, "payloadFormatIndicator", payloadFormatIndicator);
+    append(sb, "messageExpiryInterval", messageExpiryInterval);
+    append(sb, "contentType", contentType);
+    append(sb, "responseTopic", responseTopic);
+    append(sb, "correlationData", correlationData);
+    if (!subscriptionIdentifiers.isEmpty()) {
+      append(sb, "subscriptionIdentifiers", subscriptionIdentifiers);
+    }
+    append(sb, "sessionExpiryInterval", sessionExpiryInterval);
+    append(sb, "assignedClientIdentifier", assignedClientIdentifier);
+    append(sb, "serverKeepAlive", serverKeepAlive);
+    append(sb, "authenticationMethod", authenticationMethod);
+    append(sb, "authenticationData", authenticationData);
+    append(sb, "requestProblemInformation", requestProblemInformation);
+    append(sb, "willDelayInterval", willDelayInterval);
+    append(sb, "requestResponseInformation", requestResponseInformation);
+    append(sb, "responseInformation", responseInformation);
+    append(sb, "serverReference", serverReference);
+    append(sb, "reasonString", reasonString);
+    append(sb, "receiveMaximum", receiveMaximum);
+    append(sb, "topicAliasMaximum", topicAliasMaximum);
+    append(sb, "topicAlias", topicAlias);
+    append(sb, "maximumQos", maximumQos);
+    append(sb, "retainAvailable", retainAvailable);
+    if (!userProperties.isEmpty()) {
+      append(sb, "userProperties", userProperties);
+    }
+    append(sb, "maximumPacketSize", maximumPacketSize);
+    append(sb, "wildcardSubscriptionAvailable", wildcardSubscriptionAvailable);
+    append(sb, "subscriptionIdentifierAvailable", subscriptionIdentifierAvailable);
+    append(sb, "sharedSubscriptionAvailable", sharedSubscriptionAvailable);
+    return sb.append(']').toString();
+  }
+
+  private static void append(StringBuilder sb, String name, Object value) {
+    if (value != null) {
+      if (sb.charAt(sb.length() - 1) != '[') {
+        sb.append(", ");
+      }
+      sb.append(name).append('=').append(value);
+    }
+  }
+
   public boolean isEmpty() {
     return payloadFormatIndicator == null
         && messageExpiryInterval == null
