@@ -19,6 +19,25 @@ final class WireReader {
     this.end = end;
   }
 
+  /** A reader at the same place, for a nested structure read by a method of its own. */
+  WireReader fork() {
+    return new WireReader(a, pos, end);
+  }
+
+  /** Continues where {@code fork}, made by {@link #fork}, stopped. */
+  void moveTo(WireReader fork) {
+    pos = fork.pos;
+  }
+
+  /** Consumes the next byte if it is 0 (an empty property length) and says whether it did. */
+  boolean skipZeroByte() {
+    if (pos < end && a[pos] == 0) {
+      pos++;
+      return true;
+    }
+    return false;
+  }
+
   int remaining() {
     return end - pos;
   }
