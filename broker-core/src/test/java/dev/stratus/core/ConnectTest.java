@@ -283,9 +283,8 @@ class ConnectTest {
         assertThrows(
             MqttDecodeException.class, () -> PacketDecoder.decode(ByteBuffer.wrap(bytes), null));
     h.broker.decodeFailed(c.id, e);
-    if (e.reasonCode() == ReasonCode.UNSUPPORTED_PROTOCOL_VERSION) {
-      assertEquals(1, c.expect(ConnAck.class).reasonCode().v3ConnectReturnCode());
-    }
+    assertEquals(ReasonCode.UNSUPPORTED_PROTOCOL_VERSION, e.reasonCode());
+    assertEquals(1, c.expect(ConnAck.class).reasonCode().v3ConnectReturnCode());
     c.expectClosed();
   }
 
