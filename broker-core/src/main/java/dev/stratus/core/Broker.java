@@ -570,15 +570,14 @@ public final class Broker implements Inbound {
       // 3.1.1 cannot refuse a PUBLISH: acknowledge it and drop it, as Mosquitto does
     }
     if (p.qos() == QoS.EXACTLY_ONCE) {
-      if (stores.inFlight().inboundCount(clientId) >= config.receiveMaximum()
-          && !isKnownInbound(clientId, p.packetId())) {
-        // [MQTT-3.3.4-7] more unacknowledged QoS 2 PUBLISH packets than Receive Maximum
-        protocolError(rec, ReasonCode.RECEIVE_MAXIMUM_EXCEEDED, "receive maximum exceeded");
-        return;
-      }
       if (!stores.inFlight().addInbound(clientId, p.packetId())) {
         // a resent PUBLISH whose PUBREL has not come yet: already delivered [MQTT-4.3.3-10]
         ack(rec, p, ReasonCode.SUCCESS);
+        return;
+      }
+      if (stores.inFlight().inboundCount(clientId) > config.receiveMaximum()) {
+        // [MQTT-3.3.4-7] more unacknowledged QoS 2 PUBLISH packets than Receive Maximum
+        protocolError(rec, ReasonCode.RECEIVE_MAXIMUM_EXCEEDED, "receive maximum exceeded");
         return;
       }
     }
@@ -615,15 +614,6 @@ public final class Broker implements Inbound {
           p,
           recipients == 0 && allowed ? ReasonCode.NO_MATCHING_SUBSCRIBERS : ReasonCode.SUCCESS);
     }
-  }
-
-  private boolean isKnownInbound(String clientId, int packetId) {
-    // addInbound is the only way to ask; undo when it was not known
-    if (stores.inFlight().addInbound(clientId, packetId)) {
-      stores.inFlight().removeInbound(clientId, packetId);
-      return false;
-    }
-    return true;
   }
 
   private void ack(ConnectionRecord rec, Publish p, ReasonCode reason) {

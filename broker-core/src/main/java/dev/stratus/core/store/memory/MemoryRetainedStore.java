@@ -32,28 +32,33 @@ public final class MemoryRetainedStore implements RetainedStore {
     for (String level : message.topic().value().split("/", -1)) {
       node = node.children.computeIfAbsent(level, k -> new Node());
     }
-    // the map decides whether the topic is new, so the count stays exact under races
-    if (byTopic.put(message.topic(), message) == null) {
-      count.incrementAndGet();
+    // one topic's map entry and trie node change together, so a racing remove cannot leave
+    // them disagreeing; different topics never contend
+    synchronized (node) {
+      if (byTopic.put(message.topic(), message) == null) {
+        count.incrementAndGet();
+      }
+      node.message = message;
     }
-    node.message = message;
   }
 
   @Override
   public boolean remove(TopicName topic) {
-    if (byTopic.remove(topic) == null) {
-      return false;
-    }
-    count.decrementAndGet();
     Node node = root;
     for (String level : topic.value().split("/", -1)) {
       node = node.children.get(level);
       if (node == null) {
-        return true;
+        return false;
       }
     }
-    node.message = null;
-    return true;
+    synchronized (node) {
+      if (byTopic.remove(topic) == null) {
+        return false;
+      }
+      count.decrementAndGet();
+      node.message = null;
+      return true;
+    }
   }
 
   @Override
