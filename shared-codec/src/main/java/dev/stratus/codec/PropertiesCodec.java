@@ -258,7 +258,8 @@ final class PropertiesCodec {
       if (e.reasonCode() != ReasonCode.TOPIC_NAME_INVALID) {
         throw e; // ill-formed UTF-8 or a truncated packet: Malformed
       }
-      throw MqttDecodeException.protocolError(
+      throw new MqttDecodeException(
+          ReasonCode.TOPIC_NAME_INVALID,
           "[MQTT-3.3.2-14] the Response Topic must be a valid topic name: " + e.getMessage());
     }
   }

@@ -128,14 +128,4 @@ public final class Utf8 {
     return MqttDecodeException.malformed(
         "[MQTT-1.5.4-1] " + field + " is ill-formed UTF-8: " + what);
   }
-
-  /** True if {@code s} is pure ASCII (then its UTF-8 length is its length). */
-  static boolean isAscii(String s) {
-    for (int i = 0, n = s.length(); i < n; i++) {
-      if (s.charAt(i) >= 0x80) {
-        return false;
-      }
-    }
-    return true;
-  }
 }
