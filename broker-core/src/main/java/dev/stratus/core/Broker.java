@@ -766,6 +766,9 @@ public final class Broker implements Inbound {
         return;
       }
       QueuedDelivery queued = new QueuedDelivery(m, qos, retain, subscriptionIds);
+      if (rec == null && stores.sessions().get(clientId) == null) {
+        return; // the session ended while this message was being routed
+      }
       if (rec == null
           || stores.queues().size(clientId) > 0
           || stores.inFlight().outboundCount(clientId) >= rec.receiveMaximum()) {
