@@ -236,7 +236,8 @@ public final class Broker implements Inbound {
   }
 
   private static Instant keepAliveDeadline(Instant now, int keepAliveSeconds) {
-    // [MQTT-3.1.2-22] one and a half times the keepalive without a packet closes the connection
+    // one and a half times the keepalive without a packet closes the connection: [MQTT-3.1.2-22]
+    // in 5.0, [MQTT-3.1.2-24] in 3.1.1
     return now.plusMillis(keepAliveSeconds * 1500L);
   }
 
@@ -423,8 +424,8 @@ public final class Broker implements Inbound {
     Long newExpiry = d.properties().sessionExpiryInterval();
     if (newExpiry != null && rec.version().isV5()) {
       if (rec.sessionExpirySeconds() == 0 && newExpiry != 0) {
-        // [MQTT-3.14.2-2] a session that was to end may not be made persistent at DISCONNECT
-        protocolError(rec, ReasonCode.PROTOCOL_ERROR, "[MQTT-3.14.2-2]");
+        // MQTT 5.0 §3.14.2.2.2: a session that was to end may not be made persistent at DISCONNECT
+        protocolError(rec, ReasonCode.PROTOCOL_ERROR, "MQTT 5.0 §3.14.2.2.2");
         return;
       }
       rec = rec.withSessionExpiry(newExpiry);
@@ -439,8 +440,8 @@ public final class Broker implements Inbound {
   }
 
   /**
-   * Closes a connected client for a protocol violation: a v5 DISCONNECT with the reason first
-   * [MQTT-4.13.2-1], a plain close in 3.1/3.1.1 [MQTT-4.13.1-1]; the will is published.
+   * Closes a connected client for a protocol violation: a v5 DISCONNECT with the reason first (MQTT
+   * 5.0 §4.13.2), a plain close in 3.1/3.1.1 [MQTT-4.13.1-1]; the will is published.
    */
   private void protocolError(ConnectionRecord rec, ReasonCode reason, String why) {
     LOG.log(System.Logger.Level.DEBUG, "closing {0} ({1}): {2}", rec.id(), reason, why);
@@ -470,7 +471,8 @@ public final class Broker implements Inbound {
         // a newer connection holds the session: only the will is ours to settle
         publishNow = will != null && rec.willDelaySeconds() == 0 ? will : null;
       } else if (rec.sessionExpirySeconds() == 0) {
-        // the session ends with the connection [MQTT-3.1.2-5]; so does any will delay
+        // the session ends with the connection (MQTT 5.0 §3.1.2.11.2, 3.1.1 [MQTT-3.1.2-6]);
+        // so does any will delay
         discardSession(clientId);
         publishNow = will;
       } else {
@@ -543,7 +545,7 @@ public final class Broker implements Inbound {
         connections.putInboundAlias(rec.id(), alias, topic);
       }
     } else if (topic.isEmpty()) {
-      protocolError(rec, ReasonCode.PROTOCOL_ERROR, "[MQTT-3.3.2-8] empty topic without alias");
+      protocolError(rec, ReasonCode.PROTOCOL_ERROR, "MQTT 5.0 §3.3.2.1: empty topic without alias");
       return;
     }
     messagesReceived.increment();
@@ -571,7 +573,7 @@ public final class Broker implements Inbound {
     }
     if (p.qos() == QoS.EXACTLY_ONCE) {
       if (!stores.inFlight().addInbound(clientId, p.packetId())) {
-        // a resent PUBLISH whose PUBREL has not come yet: already delivered [MQTT-4.3.3-10]
+        // a resent PUBLISH whose PUBREL has not come yet: already delivered [MQTT-4.3.3-9]
         ack(rec, p, ReasonCode.SUCCESS);
         return;
       }
@@ -845,7 +847,7 @@ public final class Broker implements Inbound {
         if (alias != null) {
           b.topicAlias(alias.alias());
           if (alias.known()) {
-            topic = TopicName.EMPTY; // [MQTT-3.3.2-12] the alias stands for the topic
+            topic = TopicName.EMPTY; // the alias stands for the topic (MQTT 5.0 §3.3.2.3.4)
           }
         }
         props = b.build();
@@ -934,7 +936,7 @@ public final class Broker implements Inbound {
             drainQueue(rec, clock.instant());
             return;
           }
-          // [MQTT-4.3.3-3] from now on the PUBREL, not the PUBLISH, is resent
+          // [MQTT-4.3.3-4] [MQTT-4.3.3-5] from now on the PUBREL, not the PUBLISH, is resent
           stores.inFlight().replace(rec.clientId(), f.asReleased());
           send(rec, new PubRel(p.packetId()));
         });
@@ -950,7 +952,7 @@ public final class Broker implements Inbound {
   }
 
   private void onPubRel(ConnectionRecord rec, PubRel p) {
-    // [MQTT-4.3.3-11] the packet id may be reused once PUBCOMP is sent
+    // [MQTT-4.3.3-10] answer PUBREL with PUBCOMP; the id then starts a new message [MQTT-4.3.3-11]
     boolean known = stores.inFlight().removeInbound(rec.clientId(), p.packetId());
     send(
         rec,

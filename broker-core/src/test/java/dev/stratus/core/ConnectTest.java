@@ -156,7 +156,7 @@ class ConnectTest {
   }
 
   @Test
-  @DisplayName("[MQTT-3.2.2-2] [MQTT-3.2.2-3] session present reflects a resumed session")
+  @DisplayName("[MQTT-3.2.2-1] [MQTT-3.2.2-2] 3.1.1 session present reflects a resumed session")
   void sessionPresent() {
     TestClient c = h.client(V3_1_1);
     c.connect("p", false);
@@ -200,7 +200,7 @@ class ConnectTest {
   }
 
   @Test
-  @DisplayName("[MQTT-3.1.2-22] no packet for 1.5x keepalive closes a 3.1.1 connection")
+  @DisplayName("[MQTT-3.1.2-24] 3.1.1: no packet for 1.5x keepalive closes the connection")
   void keepAlive311() {
     TestClient c = h.client(V3_1_1);
     c.connect(connect(V3_1_1, "k", true, 4, Properties.NONE));

@@ -66,7 +66,7 @@ class LimitsAndErrorsTest {
 
   @Test
   @DisplayName(
-      "[MQTT-4.13.2-1] a packet above the maximum size: v5 DISCONNECT 0x95, will, others unharmed")
+      "MQTT 5.0 §4.13: a packet above the maximum size: DISCONNECT 0x95, will, others unharmed")
   void packetTooLarge() {
     TestClient watcher = h.connected(V5, "w");
     watcher.subscribe("will", QoS.AT_MOST_ONCE);
@@ -101,7 +101,7 @@ class LimitsAndErrorsTest {
   }
 
   @Test
-  @DisplayName("[MQTT-3.1.2-24] the server announces its Maximum Packet Size in CONNACK")
+  @DisplayName("MQTT 5.0 §3.2.2.3.6 the server announces its Maximum Packet Size in CONNACK")
   void maximumPacketSizeAnnounced() {
     TestClient c = h.client(V5);
     c.connect("c", true);

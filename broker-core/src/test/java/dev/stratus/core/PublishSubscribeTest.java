@@ -120,8 +120,7 @@ class PublishSubscribeTest {
   }
 
   @Test
-  @DisplayName(
-      "[MQTT-3.3.1-9] a retained message forwarded to an existing subscription has RETAIN 0")
+  @DisplayName("[MQTT-3.3.1-9] 3.1.1: forwarded to an existing subscription, RETAIN is 0")
   void retainFlagClearedOnLiveForwarding() {
     TestClient sub = h.connected(V3_1_1, "s");
     sub.subscribe("r", QoS.AT_MOST_ONCE);
@@ -352,7 +351,7 @@ class PublishSubscribeTest {
   }
 
   @Test
-  @DisplayName("v5 outbound topic aliases within the client's Topic Alias Maximum")
+  @DisplayName("[MQTT-3.3.2-11] v5 outbound topic aliases within the client's Topic Alias Maximum")
   void outboundTopicAlias() {
     TestClient sub = h.client(V5);
     sub.connect(

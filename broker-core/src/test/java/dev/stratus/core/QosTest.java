@@ -45,7 +45,7 @@ class QosTest {
   }
 
   @Test
-  @DisplayName("[MQTT-2.2.1-3] QoS 1 outbound: distinct packet ids, freed by PUBACK")
+  @DisplayName("[MQTT-2.2.1-4] QoS 1 outbound: distinct packet ids, freed by PUBACK")
   void qos1Outbound() {
     TestClient s = h.connected(V3_1_1, "s");
     s.subscribe("t", QoS.AT_LEAST_ONCE);
@@ -80,7 +80,7 @@ class QosTest {
 
   @Test
   @DisplayName(
-      "[MQTT-4.3.3-10] QoS 2 inbound: a resent PUBLISH before PUBREL is not delivered twice")
+      "[MQTT-4.3.3-9] QoS 2 inbound: a resent PUBLISH before PUBREL is not delivered twice")
   void qos2ExactlyOnceInbound() {
     TestClient s = h.connected(V5, "s");
     s.subscribe("t", QoS.AT_MOST_ONCE);
@@ -111,7 +111,7 @@ class QosTest {
   }
 
   @Test
-  @DisplayName("[MQTT-4.3.3-3] QoS 2 outbound: PUBREC gets PUBREL; PUBREL, not PUBLISH, is resent")
+  @DisplayName("[MQTT-4.3.3-4] [MQTT-4.4.0-1] QoS 2 outbound: PUBREC gets PUBREL; PUBREL is resent")
   void qos2Outbound() {
     TestClient s = persistent(V5, "s", true);
     s.subscribe("t", QoS.EXACTLY_ONCE);
@@ -144,7 +144,7 @@ class QosTest {
     s.expectPublish("t", "m2");
     s.expectNothing();
     s.send(new PubAck(m1.packetId()));
-    s.expectPublish("t", "m3"); // sent once the window has room, in order [MQTT-4.6.0-1]
+    s.expectPublish("t", "m3"); // sent once the window has room, in order [MQTT-4.6.0-5]
   }
 
   @Test

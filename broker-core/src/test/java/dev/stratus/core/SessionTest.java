@@ -46,7 +46,7 @@ class SessionTest {
 
   @Test
   @DisplayName(
-      "[MQTT-3.1.2-4] a persistent session keeps subscriptions and queues QoS 1, not QoS 0")
+      "[MQTT-3.1.2-4] [MQTT-3.1.2-5] a persistent session keeps subscriptions, queues QoS 1 not 0")
   void persistentSessionQueues() {
     TestClient s = connect(V3_1_1, "s", false, null, null);
     s.subscribe("t", QoS.AT_LEAST_ONCE);
@@ -75,7 +75,7 @@ class SessionTest {
     clean.expectNothing();
     clean.send(Disconnect.NORMAL);
     assertNull(
-        h.stores.sessions().get("s"), "[MQTT-3.1.2-5] a clean session ends with the connection");
+        h.stores.sessions().get("s"), "[MQTT-3.1.2-6] a clean session ends with the connection");
   }
 
   @Test
@@ -117,7 +117,7 @@ class SessionTest {
   }
 
   @Test
-  @DisplayName("[MQTT-3.1.2-5] v5 session expiry 0 (absent): the session ends at disconnect")
+  @DisplayName("MQTT 5.0 §3.1.2.11.2 session expiry 0 (absent): the session ends at disconnect")
   void sessionExpiryZero() {
     TestClient s = connect(V5, "s", false, null, null);
     s.subscribe("t", QoS.AT_LEAST_ONCE);
@@ -141,7 +141,7 @@ class SessionTest {
   }
 
   @Test
-  @DisplayName("[MQTT-3.14.2-2] v5 DISCONNECT may not set a session expiry when it was 0")
+  @DisplayName("MQTT 5.0 §3.14.2.2.2 DISCONNECT may not set a session expiry when it was 0")
   void disconnectCannotRevivesSession() {
     TestClient s = connect(V5, "s", true, null, null);
     s.send(
