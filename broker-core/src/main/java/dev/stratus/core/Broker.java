@@ -42,9 +42,11 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -982,7 +984,10 @@ public final class Broker implements Inbound {
     int subscriptionId = ids.isEmpty() ? 0 : ids.getFirst();
     List<ReasonCode> codes = new ArrayList<>(s.subscriptions().size());
     List<Runnable> retainedDeliveries = new ArrayList<>();
-    int existing = stores.subscriptions().forClient(clientId).size();
+    Set<TopicFilter> mine = new HashSet<>();
+    for (Subscription x : stores.subscriptions().forClient(clientId)) {
+      mine.add(x.filter());
+    }
     for (TopicSubscription ts : s.subscriptions()) {
       TopicFilter filter = ts.filter();
       if (v5 && filter.isShared() && ts.noLocal()) {
@@ -1007,17 +1012,13 @@ public final class Broker implements Inbound {
               ts.retainAsPublished(),
               ts.retainHandling(),
               subscriptionId);
-      boolean replacing =
-          stores.subscriptions().forClient(clientId).stream()
-              .anyMatch(x -> x.filter().equals(filter));
-      if (!replacing && existing >= config.maxSubscriptionsPerClient()) {
+      // [MQTT-3.8.4-3] the same filter replaces the subscription, so it never counts twice
+      if (!mine.contains(filter) && mine.size() >= config.maxSubscriptionsPerClient()) {
         codes.add(ReasonCode.QUOTA_EXCEEDED);
         continue;
       }
       Subscription previous = stores.subscriptions().put(sub);
-      if (previous == null) {
-        existing++;
-      }
+      mine.add(filter);
       codes.add(ReasonCode.granted(ts.maxQos()));
       // [MQTT-3.3.1-6] retained messages go to a new subscription, per Retain Handling
       // (MQTT 5.0 §3.8.3.1); never to a shared subscription (MQTT 5.0 §4.8.2)
