@@ -1,6 +1,7 @@
 package dev.stratus.core;
 
 import dev.stratus.codec.Auth;
+import dev.stratus.codec.Bytes;
 import dev.stratus.codec.ConnAck;
 import dev.stratus.codec.Connect;
 import dev.stratus.codec.Disconnect;
@@ -8,6 +9,7 @@ import dev.stratus.codec.MqttDecodeException;
 import dev.stratus.codec.MqttVersion;
 import dev.stratus.codec.Packet;
 import dev.stratus.codec.PacketEncoder;
+import dev.stratus.codec.PacketType;
 import dev.stratus.codec.PingReq;
 import dev.stratus.codec.PingResp;
 import dev.stratus.codec.Properties;
@@ -38,6 +40,7 @@ import dev.stratus.core.store.Session;
 import dev.stratus.core.store.Stores;
 import dev.stratus.core.store.Subscription;
 import dev.stratus.core.store.SubscriptionMatch;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -216,7 +219,7 @@ public final class Broker implements Inbound {
       return;
     }
     ReasonCode reason =
-        error.reasonCode().allowedIn(dev.stratus.codec.PacketType.DISCONNECT)
+        error.reasonCode().allowedIn(PacketType.DISCONNECT)
             ? error.reasonCode()
             : ReasonCode.MALFORMED_PACKET;
     protocolError(rec, reason, error.getMessage());
@@ -1145,14 +1148,14 @@ public final class Broker implements Inbound {
     sys("$SYS/broker/messages/dropped", messagesDropped.sum(), now);
     sys("$SYS/broker/subscriptions/count", stores.subscriptions().count(), now);
     sys("$SYS/broker/retained messages/count", stores.retained().count(), now);
-    sys("$SYS/broker/uptime", java.time.Duration.between(startedAt, now).toSeconds(), now);
+    sys("$SYS/broker/uptime", Duration.between(startedAt, now).toSeconds(), now);
   }
 
   private void sys(String topic, long value, Instant now) {
     Message m =
         new Message(
             TopicName.of(topic),
-            dev.stratus.codec.Bytes.utf8(Long.toString(value)),
+            Bytes.utf8(Long.toString(value)),
             QoS.AT_MOST_ONCE,
             true,
             Properties.NONE,
