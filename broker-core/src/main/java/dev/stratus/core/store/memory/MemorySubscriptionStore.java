@@ -23,12 +23,43 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class MemorySubscriptionStore implements SubscriptionStore {
 
+  /**
+   * One filter level. The maps are created on first use: most nodes of a large trie hold one
+   * subscriber or none, and an idle connection's subscription should cost little memory.
+   */
   private static final class Node {
-    final ConcurrentHashMap<String, Node> children = new ConcurrentHashMap<>();
-    final ConcurrentHashMap<String, Subscription> direct = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<String, Node> children = new ConcurrentHashMap<>(2);
+    private volatile ConcurrentHashMap<String, Subscription> direct;
     // share group name -> client id -> subscription
-    final ConcurrentHashMap<String, ConcurrentHashMap<String, Subscription>> shared =
-        new ConcurrentHashMap<>();
+    private volatile ConcurrentHashMap<String, ConcurrentHashMap<String, Subscription>> shared;
+
+    ConcurrentHashMap<String, Subscription> direct() {
+      ConcurrentHashMap<String, Subscription> d = direct;
+      if (d == null) {
+        synchronized (this) {
+          d = direct;
+          if (d == null) {
+            d = new ConcurrentHashMap<>(2);
+            direct = d;
+          }
+        }
+      }
+      return d;
+    }
+
+    ConcurrentHashMap<String, ConcurrentHashMap<String, Subscription>> shared() {
+      ConcurrentHashMap<String, ConcurrentHashMap<String, Subscription>> g = shared;
+      if (g == null) {
+        synchronized (this) {
+          g = shared;
+          if (g == null) {
+            g = new ConcurrentHashMap<>(2);
+            shared = g;
+          }
+        }
+      }
+      return g;
+    }
   }
 
   private final Node root = new Node();
@@ -44,11 +75,11 @@ public final class MemorySubscriptionStore implements SubscriptionStore {
       node = node.children.computeIfAbsent(level, k -> new Node());
     }
     if (filter.isShared()) {
-      node.shared
+      node.shared()
           .computeIfAbsent(filter.shareGroup(), k -> new ConcurrentHashMap<>())
           .put(subscription.clientId(), subscription);
     } else {
-      node.direct.put(subscription.clientId(), subscription);
+      node.direct().put(subscription.clientId(), subscription);
     }
     Subscription previous =
         byClient
@@ -70,11 +101,13 @@ public final class MemorySubscriptionStore implements SubscriptionStore {
     Node node = find(filter);
     if (node != null) {
       if (filter.isShared()) {
-        ConcurrentHashMap<String, Subscription> group = node.shared.get(filter.shareGroup());
+        var groups = node.shared;
+        ConcurrentHashMap<String, Subscription> group =
+            groups == null ? null : groups.get(filter.shareGroup());
         if (group != null) {
           group.remove(clientId);
         }
-      } else {
+      } else if (node.direct != null) {
         node.direct.remove(clientId);
       }
     }
@@ -154,8 +187,15 @@ public final class MemorySubscriptionStore implements SubscriptionStore {
 
   private static void collect(
       Node node, List<Subscription> direct, List<SubscriptionMatch.SharedGroup> shared) {
-    direct.addAll(node.direct.values());
-    for (var group : node.shared.entrySet()) {
+    var d = node.direct;
+    if (d != null) {
+      direct.addAll(d.values());
+    }
+    var groups = node.shared;
+    if (groups == null) {
+      return;
+    }
+    for (var group : groups.entrySet()) {
       List<Subscription> members = List.copyOf(group.getValue().values());
       if (!members.isEmpty()) {
         // all members of one group at one node share the filter, so name + filter is the key
