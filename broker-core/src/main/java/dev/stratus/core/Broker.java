@@ -293,6 +293,15 @@ public final class Broker implements Inbound {
       }
     }
 
+    Will will = c.will();
+    if (will != null
+        && (will.topic().isSystem()
+            || !authorizer.mayPublish(clientId, c.username(), will.topic()))) {
+      // a will the client could not publish itself is refused with the CONNECT (MQTT 5.0
+      // §3.2.2.2: 0x87 Not authorized; return code 5 in 3.1.1); $ topics are the server's
+      refuse(id, v, ReasonCode.NOT_AUTHORIZED);
+      return;
+    }
     long sessionExpiry =
         v.isV5()
             ? (props.sessionExpiryInterval() == null ? 0 : props.sessionExpiryInterval())
@@ -306,7 +315,6 @@ public final class Broker implements Inbound {
       keepAlive = config.maxKeepAliveSeconds();
       serverKeepAlive = keepAlive;
     }
-    Will will = c.will();
     Message willMessage = null;
     long willDelay = 0;
     if (will != null) {
@@ -517,9 +525,6 @@ public final class Broker implements Inbound {
             will.properties().toBuilder().messageExpiryInterval(null).build(),
             will.originClientId(),
             expiry == null ? null : now.plusSeconds(expiry));
-    if (will.topic().isSystem()) {
-      return; // $ topics are the broker's own [MQTT-4.7.2-1]
-    }
     messagesReceived.increment();
     storeRetained(m);
     route(m, now);

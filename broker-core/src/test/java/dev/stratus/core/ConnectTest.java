@@ -249,6 +249,37 @@ class ConnectTest {
   }
 
   @Test
+  @DisplayName("MQTT 5.0 §3.2.2.2 a will on a topic the client may not publish: CONNACK 0x87 / 5")
+  void willNotAuthorized() {
+    TestClient v5 = h.client(V5);
+    v5.connect(
+        new Connect(
+            V5,
+            "a",
+            true,
+            0,
+            null,
+            null,
+            will("$SYS/broker/uptime", "0", Properties.NONE),
+            Properties.NONE));
+    assertEquals(ReasonCode.NOT_AUTHORIZED, v5.expect(ConnAck.class).reasonCode());
+    v5.expectClosed();
+    TestClient v3 = h.client(V3_1_1);
+    v3.connect(
+        new Connect(
+            V3_1_1,
+            "b",
+            true,
+            0,
+            null,
+            null,
+            will("$SYS/x", "0", Properties.NONE),
+            Properties.NONE));
+    assertEquals(5, v3.expect(ConnAck.class).reasonCode().v3ConnectReturnCode());
+    v3.expectClosed();
+  }
+
+  @Test
   @DisplayName("allow-all authentication is refused outside development mode")
   void allowAllNeedsDevelopmentMode() {
     assertThrows(
