@@ -3,6 +3,7 @@ package dev.stratus.core;
 import static dev.stratus.codec.MqttVersion.V3_1_1;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.stratus.codec.MqttVersion;
 import dev.stratus.codec.Packet;
 import dev.stratus.codec.PubAck;
 import dev.stratus.codec.Publish;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -23,6 +25,44 @@ import org.junit.jupiter.api.Timeout;
  * exactly once, per publisher in order [MQTT-4.6.0-5], with distinct packet ids in flight.
  */
 class ConcurrencyTest {
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void concurrentConnectsWithOneClientIdLeaveExactlyOneConnection() throws Exception {
+    // [MQTT-3.1.4-3] whatever the interleaving, one live connection per client id remains
+    for (int round = 0; round < 20; round++) {
+      Harness h = new Harness();
+      int n = 8;
+      List<TestClient> clients = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        clients.add(h.client(MqttVersion.V5));
+      }
+      CountDownLatch start = new CountDownLatch(1);
+      ExecutorService pool = Executors.newFixedThreadPool(4);
+      try {
+        List<Future<?>> done = new ArrayList<>();
+        for (TestClient c : clients) {
+          done.add(
+              pool.submit(
+                  () -> {
+                    start.await();
+                    c.connect("same", true);
+                    return null;
+                  }));
+        }
+        start.countDown();
+        for (Future<?> f : done) {
+          f.get(30, TimeUnit.SECONDS);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      List<TestClient> open = clients.stream().filter(c -> !c.isClosed()).toList();
+      assertEquals(1, open.size(), "open connections");
+      assertEquals(open.getFirst().id, h.stores.connections().connectionOf("same"));
+      assertEquals(1, h.broker.stats().clientsConnected());
+    }
+  }
 
   @Test
   @Timeout(value = 60, unit = TimeUnit.SECONDS)
