@@ -447,8 +447,9 @@ public final class Broker implements Inbound {
       return;
     }
     outbound.close(rec.id());
-    // [MQTT-3.14.4-3] a normal DISCONNECT deletes the will; v5 reason 0x04 asks for it anyway
-    boolean publishWill = d.reasonCode() == ReasonCode.DISCONNECT_WITH_WILL_MESSAGE;
+    // [MQTT-3.14.4-3] only a DISCONNECT with reason 0x00 deletes the will: v5 0x04 asks for it,
+    // and a client reporting an error (0x80 and above) ends abnormally
+    boolean publishWill = d.reasonCode() != ReasonCode.NORMAL_DISCONNECTION;
     endConnection(rec, publishWill, clock.instant());
   }
 

@@ -183,6 +183,28 @@ class SessionTest {
   }
 
   @Test
+  @DisplayName("[MQTT-3.14.4-3] a v5 DISCONNECT with an error reason publishes the will")
+  void disconnectWithErrorPublishesWill() {
+    TestClient w = h.connected(V5, "w");
+    w.subscribe("will/#", QoS.AT_LEAST_ONCE);
+    TestClient c = connect(V5, "c", true, null, will("will/c", 0));
+    c.send(new Disconnect(ReasonCode.UNSPECIFIED_ERROR, Properties.NONE));
+    c.expectClosed();
+    w.expectPublish("will/c", "bye");
+  }
+
+  @Test
+  @DisplayName("[MQTT-3.14.4-3] a v5 DISCONNECT 0x00 discards the will")
+  void normalDisconnectV5DiscardsWill() {
+    TestClient w = h.connected(V5, "w");
+    w.subscribe("will/#", QoS.AT_LEAST_ONCE);
+    TestClient c = connect(V5, "c", true, null, will("will/c", 0));
+    c.send(Disconnect.NORMAL);
+    c.expectClosed();
+    w.expectNothing();
+  }
+
+  @Test
   @DisplayName("[MQTT-3.1.3-9] a delayed will is published after its delay")
   void willDelay() {
     TestClient w = h.connected(V5, "w");
