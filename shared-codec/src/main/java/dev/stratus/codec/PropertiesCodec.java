@@ -128,11 +128,11 @@ final class PropertiesCodec {
    * @param where the packet or structure, for error messages
    */
   static Properties read(WireReader r, int context, String where) throws MqttDecodeException {
-    int length = r.vbi("property length of " + where);
+    int length = r.vbi("property length"); // no concatenation: this runs for every v5 packet
     if (length == 0) {
       return Properties.NONE;
     }
-    int outerEnd = r.narrow(length, "properties of " + where);
+    int outerEnd = r.narrow(length, "properties");
     Properties.Builder b = Properties.builder();
     List<UserProperty> userProperties = null;
     List<Integer> subscriptionIdentifiers = null;

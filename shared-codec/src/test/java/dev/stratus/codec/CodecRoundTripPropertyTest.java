@@ -1,7 +1,9 @@
 package dev.stratus.codec;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.ByteBuffer;
@@ -40,6 +42,13 @@ class CodecRoundTripPropertyTest {
         throw new AssertionError("encode threw for " + where, e);
       }
       assertEquals(encoded.length, PacketEncoder.encodedSize(p, version), "encodedSize, " + where);
+      // The receiver's maximum packet size counts every byte, fixed header included.
+      assertArrayEquals(encoded, PacketEncoder.encode(p, version, encoded.length), where);
+      final byte[] size = encoded;
+      assertThrows(
+          PacketTooLargeException.class,
+          () -> PacketEncoder.encode(p, version, size.length - 1),
+          "one byte under the packet's size, " + where);
       MqttVersion decodeVersion = p instanceof Connect ? null : version;
       try {
         assertEquals(p, PacketDecoder.decode(ByteBuffer.wrap(encoded), decodeVersion), where);

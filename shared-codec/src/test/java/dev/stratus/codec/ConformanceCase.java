@@ -83,6 +83,32 @@ public record ConformanceCase(
     return !beforeConnect;
   }
 
+  /**
+   * True if a client may send this packet type, so a server test can replay the case: false for
+   * CONNACK, SUBACK, UNSUBACK and PINGRESP, which only a server sends (MQTT 5.0 §2.1.2). Framing
+   * cases ({@code FIXED_HEADER.json}) are about bytes any peer may send.
+   */
+  public boolean clientMaySend() {
+    if (packetType == null) {
+      return true;
+    }
+    return switch (packetType) {
+      case CONNACK, SUBACK, UNSUBACK, PINGRESP -> false;
+      case CONNECT,
+          PUBLISH,
+          PUBACK,
+          PUBREC,
+          PUBREL,
+          PUBCOMP,
+          SUBSCRIBE,
+          UNSUBSCRIBE,
+          PINGREQ,
+          DISCONNECT,
+          AUTH ->
+          true;
+    };
+  }
+
   /** A fresh read-only buffer over the bytes. */
   public ByteBuffer buffer() {
     return bytes.asReadOnlyBuffer();

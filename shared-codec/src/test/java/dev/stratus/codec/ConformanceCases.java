@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -112,22 +113,31 @@ public final class ConformanceCases {
       if (in == null) {
         throw new IllegalStateException("conformance file not on the classpath: " + resource);
       }
-      JsonNode root = JSON.readTree(in);
-      JsonNode typeNode = root.path("packetType");
-      PacketType fileType = typeNode.isNull() ? null : PacketType.valueOf(typeNode.asText());
-      List<ConformanceCase> cases = new ArrayList<>();
-      for (JsonNode node : root.required("cases")) {
-        try {
-          cases.add(parseCase(node, fileType));
-        } catch (RuntimeException e) {
-          throw new IllegalStateException(
-              resource + ": case " + node.path("id").asText("?") + ": " + e.getMessage(), e);
-        }
-      }
-      return cases;
+      return parse(in, resource);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + resource, e);
     }
+  }
+
+  /**
+   * Parses a conformance file from {@code in}; {@code source} names it in error messages. Strict:
+   * an unknown field, packet field or property name is an {@link IllegalStateException}, so a typo
+   * cannot silently weaken a case.
+   */
+  public static List<ConformanceCase> parse(InputStream in, String source) throws IOException {
+    JsonNode root = JSON.readTree(in);
+    JsonNode typeNode = root.path("packetType");
+    PacketType fileType = typeNode.isNull() ? null : PacketType.valueOf(typeNode.asText());
+    List<ConformanceCase> cases = new ArrayList<>();
+    for (JsonNode node : root.required("cases")) {
+      try {
+        cases.add(parseCase(node, fileType));
+      } catch (RuntimeException e) {
+        throw new IllegalStateException(
+            source + ": case " + node.path("id").asText("?") + ": " + e.getMessage(), e);
+      }
+    }
+    return cases;
   }
 
   private static ConformanceCase parseCase(JsonNode node, PacketType fileType) {
@@ -148,7 +158,7 @@ public final class ConformanceCases {
     ReasonCode error = node.has("error") ? ReasonCode.valueOf(node.get("error").asText()) : null;
     ConformanceCase.Framing framing =
         ConformanceCase.Framing.valueOf(
-            node.path("framing").asText("complete").toUpperCase(java.util.Locale.ROOT));
+            node.path("framing").asText("complete").toUpperCase(Locale.ROOT));
     return new ConformanceCase(
         node.required("id").asText(),
         fileType,

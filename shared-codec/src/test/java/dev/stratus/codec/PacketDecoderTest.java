@@ -483,6 +483,14 @@ class PacketDecoderTest {
   }
 
   @Test
+  void propertiesPrintOnlyWhatIsPresent() {
+    assertEquals("Properties[]", Properties.NONE.toString());
+    assertEquals(
+        "Properties[subscriptionIdentifiers=[1], topicAlias=3]",
+        Properties.builder().topicAlias(3).addSubscriptionIdentifier(1).build().toString());
+  }
+
+  @Test
   void decodesADirectBufferWithoutMovingIt() throws MqttDecodeException {
     byte[] wire = packet(0x32, "00 01 74 // t", "00 05 // packet id", "01 02 03 // payload");
     ByteBuffer direct = ByteBuffer.allocateDirect(wire.length + 3);

@@ -320,6 +320,10 @@ public final class PacketGenerators {
 
   /** A valid topic name: one to five levels, levels possibly empty, sometimes a {@code $} root. */
   public TopicName topicName() {
+    if (random.nextInt(200) == 0) {
+      // Now and then a long name, so two-byte lengths above 255 and 32,767 are exercised.
+      return TopicName.of("long/" + "x".repeat(random.nextInt(40_000)));
+    }
     StringBuilder sb = new StringBuilder();
     int levels = 1 + random.nextInt(5);
     for (int i = 0; i < levels; i++) {

@@ -88,6 +88,17 @@ class TopicFilterTest {
   }
 
   @Test
+  void refusesUnpairedSurrogatesButAcceptsPairs() {
+    assertEquals("a/\uD83D\uDE00", TopicFilter.of("a/\uD83D\uDE00").value());
+    assertEquals("a/\uD83D\uDE00", TopicName.of("a/\uD83D\uDE00").value());
+    for (String s : new String[] {"a\uD800", "\uDC00a", "a\uDC00\uD800b"}) {
+      MqttDecodeException e = assertThrows(MqttDecodeException.class, () -> TopicFilter.decode(s));
+      assertTrue(e.getMessage().contains("[MQTT-1.5.4-1]"), e.getMessage());
+      assertThrows(IllegalArgumentException.class, () -> TopicName.of(s));
+    }
+  }
+
+  @Test
   void refusesMoreThan65535Bytes() {
     String longest = "a".repeat(65_535);
     assertEquals(longest, TopicFilter.of(longest).value());
