@@ -538,6 +538,11 @@ public final class Broker implements Inbound {
     String clientId = rec.clientId();
     boolean v5 = rec.version().isV5();
     TopicName topic = p.topic();
+    if (!p.properties().subscriptionIdentifiers().isEmpty()) {
+      // [MQTT-3.3.4-6] a client must not send subscription identifiers
+      protocolError(rec, ReasonCode.PROTOCOL_ERROR, "[MQTT-3.3.4-6]");
+      return;
+    }
     Integer alias = p.properties().topicAlias();
     if (alias != null) {
       if (!v5 || alias == 0 || alias > config.topicAliasMaximum()) {
@@ -599,13 +604,8 @@ public final class Broker implements Inbound {
       Long expiry = p.properties().messageExpiryInterval();
       Properties forwarded = p.properties();
       if (!forwarded.isEmpty()) {
-        // the alias is per connection and subscription ids are per recipient [MQTT-3.3.4-3]
-        forwarded =
-            forwarded.toBuilder()
-                .topicAlias(null)
-                .subscriptionIdentifiers(null)
-                .messageExpiryInterval(null)
-                .build();
+        // the alias is per connection; the expiry becomes Message.expiresAt
+        forwarded = forwarded.toBuilder().topicAlias(null).messageExpiryInterval(null).build();
       }
       Message m =
           new Message(

@@ -108,6 +108,14 @@ class ConformanceReplayTest {
         }
       }
       case Publish p -> {
+        if (!p.properties().subscriptionIdentifiers().isEmpty()) {
+          // [MQTT-3.3.4-6] only the server may send subscription identifiers
+          assertEquals(
+              ReasonCode.PROTOCOL_ERROR,
+              assertInstanceOf(Disconnect.class, single(out)).reasonCode());
+          client.expectClosed();
+          return;
+        }
         if (p.properties().topicAlias() != null
             && !out.isEmpty()
             && out.getLast() instanceof Disconnect d) {

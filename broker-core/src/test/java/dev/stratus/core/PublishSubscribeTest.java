@@ -326,6 +326,14 @@ class PublishSubscribeTest {
   }
 
   @Test
+  @DisplayName("[MQTT-3.3.4-6] a client PUBLISH with a subscription identifier: DISCONNECT 0x82")
+  void clientSubscriptionIdentifier() {
+    TestClient pub = h.connected(V5, "p");
+    pub.publish("t", "x", QoS.AT_MOST_ONCE, false, subId(3));
+    pub.expectDisconnect(ReasonCode.PROTOCOL_ERROR);
+  }
+
+  @Test
   @DisplayName("[MQTT-3.3.2-12] v5 inbound topic alias: set with a topic, then used alone")
   void inboundTopicAlias() {
     TestClient sub = h.connected(V5, "s");
