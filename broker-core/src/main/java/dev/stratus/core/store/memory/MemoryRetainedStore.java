@@ -1,0 +1,194 @@
+package dev.stratus.core.store.memory;
+
+import dev.stratus.codec.TopicFilter;
+import dev.stratus.codec.TopicName;
+import dev.stratus.core.Message;
+import dev.stratus.core.store.RetainedStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Retained messages in a trie of topic levels, so that a wildcard filter visits only the branches
+ * it can match: {@code +} visits every child of one level, {@code #} the whole subtree including
+ * its parent level [MQTT-4.7.1-2]; at the root both skip topics starting with {@code $}
+ * [MQTT-4.7.2-1].
+ *
+ * <p>Concurrency: reads take no lock. One topic's trie node and map entry change together under the
+ * node's monitor. Emptied nodes are unlinked and marked dead, exactly as in {@link
+ * MemorySubscriptionStore}: a put that raced with the unlinking undoes itself and retries.
+ */
+public final class MemoryRetainedStore implements RetainedStore {
+
+  private static final class Node {
+    final Node parent;
+    final String level;
+    final ConcurrentHashMap<String, Node> children = new ConcurrentHashMap<>(2);
+    volatile Message message;
+    volatile boolean dead;
+
+    Node(Node parent, String level) {
+      this.parent = parent;
+      this.level = level;
+    }
+  }
+
+  private final Node root = new Node(null, "");
+  private final ConcurrentHashMap<TopicName, Message> byTopic = new ConcurrentHashMap<>();
+
+  @Override
+  public void put(Message message) {
+    String[] levels = message.topic().value().split("/", -1);
+    retry:
+    while (true) {
+      Node node = root;
+      for (String level : levels) {
+        node = child(node, level);
+        if (node == null) {
+          continue retry; // a node on the path was unlinked while we walked
+        }
+      }
+      synchronized (node) {
+        if (node.dead) {
+          continue;
+        }
+        node.message = message;
+        byTopic.put(message.topic(), message);
+        return;
+      }
+    }
+  }
+
+  /**
+   * As in {@link MemorySubscriptionStore}: children are created under the live parent's monitor.
+   */
+  private static Node child(Node parent, String level) {
+    Node c = parent.children.get(level);
+    if (c != null) {
+      return c;
+    }
+    synchronized (parent) {
+      if (parent.dead) {
+        return null;
+      }
+      return parent.children.computeIfAbsent(level, k -> new Node(parent, k));
+    }
+  }
+
+  private void prune(Node node) {
+    while (node != root) {
+      Node parent = node.parent;
+      synchronized (node) {
+        if (node.dead || node.message != null || !node.children.isEmpty()) {
+          return;
+        }
+        node.dead = true;
+        parent.children.remove(node.level, node);
+      }
+      node = parent;
+    }
+  }
+
+  @Override
+  public boolean remove(TopicName topic) {
+    String[] levels = topic.value().split("/", -1);
+    retry:
+    while (true) {
+      Node node = root;
+      for (String level : levels) {
+        node = node.children.get(level);
+        if (node == null) {
+          return false;
+        }
+      }
+      boolean removed;
+      synchronized (node) {
+        if (node.dead) {
+          continue retry; // unlinked meanwhile; a newer node may hold the topic now
+        }
+        removed = node.message != null;
+        if (removed) {
+          node.message = null;
+          byTopic.remove(topic);
+        }
+      }
+      prune(node);
+      return removed;
+    }
+  }
+
+  @Override
+  public Message get(TopicName topic) {
+    return byTopic.get(topic);
+  }
+
+  @Override
+  public List<Message> match(TopicFilter filter) {
+    List<Message> out = new ArrayList<>();
+    walk(root, filter.filter().split("/", -1), 0, out);
+    return out;
+  }
+
+  private static void walk(Node node, String[] levels, int depth, List<Message> out) {
+    if (depth == levels.length) {
+      add(node, out);
+      return;
+    }
+    String level = levels[depth];
+    switch (level) {
+      case "#" -> {
+        add(node, out); // "a/#" matches "a" itself
+        for (var child : node.children.entrySet()) {
+          if (depth > 0 || !child.getKey().startsWith("$")) {
+            subtree(child.getValue(), out);
+          }
+        }
+      }
+      case "+" -> {
+        for (var child : node.children.entrySet()) {
+          if (depth > 0 || !child.getKey().startsWith("$")) {
+            walk(child.getValue(), levels, depth + 1, out);
+          }
+        }
+      }
+      default -> {
+        Node child = node.children.get(level);
+        if (child != null) {
+          walk(child, levels, depth + 1, out);
+        }
+      }
+    }
+  }
+
+  private static void add(Node node, List<Message> out) {
+    Message m = node.message;
+    if (m != null) {
+      out.add(m);
+    }
+  }
+
+  private static void subtree(Node node, List<Message> out) {
+    add(node, out);
+    for (Node child : node.children.values()) {
+      subtree(child, out);
+    }
+  }
+
+  @Override
+  public long count() {
+    return byTopic.mappingCount();
+  }
+
+  /** Trie nodes below the root, for tests of pruning. */
+  int nodeCount() {
+    return countBelow(root);
+  }
+
+  private static int countBelow(Node node) {
+    int n = 0;
+    for (Node child : node.children.values()) {
+      n += 1 + countBelow(child);
+    }
+    return n;
+  }
+}
