@@ -17,6 +17,7 @@ public record BridgeOptions(
     Path tlsKey,
     String store,
     boolean allowAnonymous,
+    Path passwordFile,
     boolean help) {
 
   public static final String USAGE =
@@ -30,6 +31,7 @@ public record BridgeOptions(
         --tls-key FILE          PEM private key (PKCS#8 or PKCS#1 RSA, unencrypted)
         --store memory          where state lives (only 'memory' in this build)
         --allow-anonymous BOOL  accept clients without credentials (default true, for development)
+        --password-file FILE    username:sha256hex lines; needed with --allow-anonymous false
         -h, --help              show this help
       A port of 0 picks a free port; a negative port disables that listener.""";
 
@@ -51,10 +53,11 @@ public record BridgeOptions(
     Path key = null;
     String store = "memory";
     boolean anonymous = true;
+    Path passwords = null;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       if (arg.equals("-h") || arg.equals("--help")) {
-        return new BridgeOptions(host, tcp, -1, ws, null, null, store, anonymous, true);
+        return new BridgeOptions(host, tcp, -1, ws, null, null, store, anonymous, null, true);
       }
       String name = arg;
       String value;
@@ -76,6 +79,7 @@ public record BridgeOptions(
         case "--ws-port" -> ws = port(name, value);
         case "--tls-cert" -> cert = Path.of(value);
         case "--tls-key" -> key = Path.of(value);
+        case "--password-file" -> passwords = Path.of(value);
         case "--store" -> {
           if (!value.equals("memory")) {
             throw new UsageException("--store: only 'memory' is available in this build");
@@ -104,7 +108,13 @@ public record BridgeOptions(
         throw new UsageException("--tls-port needs --tls-cert and --tls-key");
       }
     }
-    return new BridgeOptions(host, tcp, tlsPort, ws, cert, key, store, anonymous, false);
+    if (!anonymous && passwords == null) {
+      throw new UsageException("--allow-anonymous false needs --password-file");
+    }
+    if (anonymous && passwords != null) {
+      throw new UsageException("--password-file needs --allow-anonymous false");
+    }
+    return new BridgeOptions(host, tcp, tlsPort, ws, cert, key, store, anonymous, passwords, false);
   }
 
   private static int port(String name, String value) throws UsageException {
