@@ -22,9 +22,7 @@ final class LiveBroker implements AutoCloseable {
   LiveBroker(SSLContext tls) throws IOException {
     BrokerConfig engineConfig = BrokerConfig.development();
     BridgeConfig config =
-        BridgeConfig.loopbackDefaults()
-            .withMaximumPacketSize(engineConfig.maximumPacketSize())
-            .withPorts(0, tls == null ? -1 : 0, 0);
+        BridgeConfig.loopbackDefaults().withMaximumPacketSize(engineConfig.maximumPacketSize());
     if (tls != null) {
       config = config.withTls(tls, 0);
     }
