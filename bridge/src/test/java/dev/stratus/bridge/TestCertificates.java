@@ -59,16 +59,21 @@ record TestCertificates(Path certificate, Path privateKey, X509Certificate x509)
     return new TestCertificates(certPem, keyPem, cert);
   }
 
-  /** A client context that trusts only this certificate. */
-  SSLContext clientContext() throws GeneralSecurityException, IOException {
+  /** Trust managers that trust only this certificate. */
+  TrustManagerFactory trustManagerFactory() throws GeneralSecurityException, IOException {
     KeyStore trust = KeyStore.getInstance("PKCS12");
     trust.load(null, null);
     trust.setCertificateEntry("server", x509);
     TrustManagerFactory tmf =
         TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(trust);
+    return tmf;
+  }
+
+  /** A client context that trusts only this certificate. */
+  SSLContext clientContext() throws GeneralSecurityException, IOException {
     SSLContext context = SSLContext.getInstance("TLS");
-    context.init(null, tmf.getTrustManagers(), null);
+    context.init(null, trustManagerFactory().getTrustManagers(), null);
     return context;
   }
 }

@@ -28,6 +28,91 @@ final class Wire {
     return packet(0x10, body.toByteArray());
   }
 
+  /**
+   * A v5 CONNECT with a will: clean start as given, keepalive, Session Expiry Interval (0x11) and,
+   * in the will properties, Will Delay Interval (0x18).
+   */
+  static byte[] connect5WithWill(
+      String clientId,
+      boolean cleanStart,
+      int keepAlive,
+      int sessionExpiry,
+      String willTopic,
+      String willPayload,
+      int willDelay) {
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    writeString(body, "MQTT");
+    body.write(5);
+    body.write((cleanStart ? 0x02 : 0) | 0x04 | (1 << 3)); // will flag, will QoS 1
+    body.write(keepAlive >>> 8);
+    body.write(keepAlive);
+    body.write(5);
+    body.write(0x11);
+    writeInt(body, sessionExpiry);
+    writeString(body, clientId);
+    body.write(5);
+    body.write(0x18);
+    writeInt(body, willDelay);
+    writeString(body, willTopic);
+    writeString(body, willPayload);
+    return packet(0x10, body.toByteArray());
+  }
+
+  /** A v5 CONNECT without will: keepalive as given, clean start. */
+  static byte[] connect5(String clientId, int keepAlive) {
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    writeString(body, "MQTT");
+    body.write(5);
+    body.write(0x02);
+    body.write(keepAlive >>> 8);
+    body.write(keepAlive);
+    body.write(0);
+    writeString(body, clientId);
+    return packet(0x10, body.toByteArray());
+  }
+
+  /** A v5 QoS 0 PUBLISH carrying a Topic Alias (0x23); the topic may be empty to use the alias. */
+  static byte[] publish5WithAlias(String topic, int alias, String payload) {
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    writeString(body, topic);
+    body.write(3);
+    body.write(0x23);
+    body.write(alias >>> 8);
+    body.write(alias);
+    body.writeBytes(payload.getBytes(StandardCharsets.UTF_8));
+    return packet(0x30, body.toByteArray());
+  }
+
+  private static void writeInt(ByteArrayOutputStream out, int v) {
+    out.write(v >>> 24);
+    out.write(v >>> 16);
+    out.write(v >>> 8);
+    out.write(v);
+  }
+
+  /** Reads one whole packet (fixed header included); null at end of stream. */
+  static byte[] readPacket(InputStream in) throws IOException {
+    int first = in.read();
+    if (first < 0) {
+      return null;
+    }
+    ByteArrayOutputStream header = new ByteArrayOutputStream();
+    header.write(first);
+    int length = 0;
+    int shift = 0;
+    int b;
+    do {
+      b = in.read();
+      if (b < 0) {
+        throw new IOException("stream ended inside a fixed header");
+      }
+      header.write(b);
+      length |= (b & 0x7F) << shift;
+      shift += 7;
+    } while ((b & 0x80) != 0);
+    return concat(header.toByteArray(), read(in, length));
+  }
+
   static byte[] publish(int qos, int packetId, String topic, byte[] payload, boolean v5) {
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     writeString(body, topic);
