@@ -25,10 +25,20 @@ import javax.net.ssl.SSLContext;
  */
 public final class BridgeMain {
   private static final Duration DRAIN_GRACE = Duration.ofSeconds(5);
+  private static final String CARRIERS_PROPERTY = "jdk.virtualThreadScheduler.parallelism";
 
   private BridgeMain() {}
 
   public static void main(String[] args) throws InterruptedException {
+    // At least two carrier threads for the virtual threads, even when the task is pinned to one
+    // core: virtual threads are not preempted, so with a single carrier a few flooding publishers
+    // keep subscribers' writers waiting; two carriers let the OS time-slice between them (QoS 0
+    // fan-in on one core: about 33,000 delivered msg/s with one carrier, 120,000 with two; see
+    // docs/bridge.md). Must be set before the first virtual thread starts.
+    if (System.getProperty(CARRIERS_PROPERTY) == null
+        && Runtime.getRuntime().availableProcessors() < 2) {
+      System.setProperty(CARRIERS_PROPERTY, "2");
+    }
     int status = start(args, System.out, System.err);
     if (status >= 0) {
       System.exit(status);

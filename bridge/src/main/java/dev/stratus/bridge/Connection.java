@@ -17,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 import javax.net.ssl.SSLSocket;
 
 /**
@@ -48,7 +49,8 @@ final class Connection implements WebSocketDecoder.Handler {
   private static final System.Logger LOG = System.getLogger(Connection.class.getName());
 
   private static final int MIN_READ_BUFFER = 512;
-  private static final int MAX_READ_BUFFER = 64 * 1024;
+  private static final int MAX_READ_BUFFER = 32 * 1024;
+  private static final int BUSY_READ = 1024;
   private static final int SMALL_READS_BEFORE_SHRINK = 8;
   private static final int MAX_WRITE_BATCH = 64 * 1024;
 
@@ -162,6 +164,13 @@ final class Connection implements WebSocketDecoder.Handler {
           && ++smallReads >= SMALL_READS_BEFORE_SHRINK) {
         smallReads = 0;
         buffer = new byte[buffer.length / 2];
+      }
+      if (n >= BUSY_READ) {
+        // A big read means a busy client whose next read will likely not park. Virtual threads
+        // are not preempted, and Thread.yield did not let a newly started writer run: without
+        // this park, four flooding publishers on one core kept the subscriber's writer off the
+        // carrier until they stopped, and every QoS 0 message above the soft limit was dropped.
+        LockSupport.parkNanos(1);
       }
     }
   }
