@@ -27,10 +27,10 @@ import javax.net.ssl.SSLSocket;
  * <p><b>Reading.</b> The reader blocks in {@code read} (a parked virtual thread costs a small heap
  * object, not an OS thread), feeds the bytes through the WebSocket decoder if any, then the MQTT
  * {@link Framer}, decodes each whole packet and hands it to the engine. Every engine call for this
- * connection therefore comes from this one thread, in order, as {@code Inbound} requires. The read
- * buffer starts at 512 bytes and doubles while reads fill it (up to 64 KiB), shrinking back after a
- * run of small reads, so an idle connection holds half a kilobyte and a busy one reads in large
- * chunks.
+ * connection therefore comes from this one thread, in order, as {@code Inbound} requires. A quiet
+ * connection holds no read buffer: it waits for one byte, then takes what else has arrived. A busy
+ * one reads into a buffer that starts at 512 bytes and doubles while reads fill it (up to 32 KiB),
+ * shrinking after a run of small reads.
  *
  * <p><b>Writing.</b> {@link #send} only appends to a queue under this object's monitor; it never
  * touches the socket, so a slow client cannot block the engine or other clients. When the queue
@@ -51,6 +51,7 @@ final class Connection implements WebSocketDecoder.Handler {
   private static final int MIN_READ_BUFFER = 512;
   private static final int MAX_READ_BUFFER = 32 * 1024;
   private static final int BUSY_READ = 1024;
+  private static final int QUIET_READ = 128;
   private static final int SMALL_READS_BEFORE_SHRINK = 8;
   private static final int MAX_WRITE_BATCH = 64 * 1024;
 
@@ -147,14 +148,38 @@ final class Connection implements WebSocketDecoder.Handler {
   }
 
   private void readLoop(InputStream in) throws IOException {
-    byte[] buffer = new byte[MIN_READ_BUFFER];
+    // Null while the connection is quiet: an idle client then costs no read buffer at all.
+    byte[] buffer = null;
     int smallReads = 0;
     while (!stopReading) {
-      int n = in.read(buffer);
+      int n;
+      if (buffer == null) {
+        // Quiet: wait for one byte, then take exactly what else has arrived. Three system calls
+        // instead of one, paid only by connections that send little.
+        int first = in.read();
+        if (first < 0) {
+          return;
+        }
+        int available = Math.min(in.available(), MAX_READ_BUFFER - 1);
+        byte[] bytes = new byte[1 + available];
+        bytes[0] = (byte) first;
+        n = 1 + (available > 0 ? in.readNBytes(bytes, 1, available) : 0);
+        if (!consume(bytes, n)) {
+          return;
+        }
+        if (n >= QUIET_READ) {
+          buffer = new byte[MIN_READ_BUFFER]; // busy again: read in chunks
+        }
+        continue;
+      }
+      n = in.read(buffer, 0, buffer.length);
       if (n < 0 || !consume(buffer, n)) {
         return;
       }
-      if (n == buffer.length) {
+      if (n < QUIET_READ) {
+        buffer = null;
+        smallReads = 0;
+      } else if (n == buffer.length) {
         smallReads = 0;
         if (buffer.length < MAX_READ_BUFFER) {
           buffer = new byte[buffer.length * 2];
