@@ -139,6 +139,12 @@ public final class Bridge implements Outbound, AutoCloseable {
       } catch (IOException e) {
         if (!server.isClosed()) {
           LOG.log(System.Logger.Level.WARNING, "accept failed on " + protocol.label(), e);
+          // Usually out of file descriptors: back off instead of spinning on the same error.
+          try {
+            Thread.sleep(100);
+          } catch (InterruptedException interrupted) {
+            return;
+          }
         }
         continue;
       }
