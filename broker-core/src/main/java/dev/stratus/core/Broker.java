@@ -1,6 +1,7 @@
 package dev.stratus.core;
 
 import dev.stratus.codec.Auth;
+import dev.stratus.codec.Bytes;
 import dev.stratus.codec.ConnAck;
 import dev.stratus.codec.Connect;
 import dev.stratus.codec.Disconnect;
@@ -8,6 +9,7 @@ import dev.stratus.codec.MqttDecodeException;
 import dev.stratus.codec.MqttVersion;
 import dev.stratus.codec.Packet;
 import dev.stratus.codec.PacketEncoder;
+import dev.stratus.codec.PacketType;
 import dev.stratus.codec.PingReq;
 import dev.stratus.codec.PingResp;
 import dev.stratus.codec.Properties;
@@ -38,13 +40,16 @@ import dev.stratus.core.store.Session;
 import dev.stratus.core.store.Stores;
 import dev.stratus.core.store.Subscription;
 import dev.stratus.core.store.SubscriptionMatch;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -214,7 +219,7 @@ public final class Broker implements Inbound {
       return;
     }
     ReasonCode reason =
-        error.reasonCode().allowedIn(dev.stratus.codec.PacketType.DISCONNECT)
+        error.reasonCode().allowedIn(PacketType.DISCONNECT)
             ? error.reasonCode()
             : ReasonCode.MALFORMED_PACKET;
     protocolError(rec, reason, error.getMessage());
@@ -236,7 +241,8 @@ public final class Broker implements Inbound {
   }
 
   private static Instant keepAliveDeadline(Instant now, int keepAliveSeconds) {
-    // [MQTT-3.1.2-22] one and a half times the keepalive without a packet closes the connection
+    // one and a half times the keepalive without a packet closes the connection: [MQTT-3.1.2-22]
+    // in 5.0, [MQTT-3.1.2-24] in 3.1.1
     return now.plusMillis(keepAliveSeconds * 1500L);
   }
 
@@ -287,6 +293,15 @@ public final class Broker implements Inbound {
       }
     }
 
+    Will will = c.will();
+    if (will != null
+        && (will.topic().isSystem()
+            || !authorizer.mayPublish(clientId, c.username(), will.topic()))) {
+      // a will the client could not publish itself is refused with the CONNECT (MQTT 5.0
+      // §3.2.2.2: 0x87 Not authorized; return code 5 in 3.1.1); $ topics are the server's
+      refuse(id, v, ReasonCode.NOT_AUTHORIZED);
+      return;
+    }
     long sessionExpiry =
         v.isV5()
             ? (props.sessionExpiryInterval() == null ? 0 : props.sessionExpiryInterval())
@@ -300,7 +315,6 @@ public final class Broker implements Inbound {
       keepAlive = config.maxKeepAliveSeconds();
       serverKeepAlive = keepAlive;
     }
-    Will will = c.will();
     Message willMessage = null;
     long willDelay = 0;
     if (will != null) {
@@ -423,8 +437,8 @@ public final class Broker implements Inbound {
     Long newExpiry = d.properties().sessionExpiryInterval();
     if (newExpiry != null && rec.version().isV5()) {
       if (rec.sessionExpirySeconds() == 0 && newExpiry != 0) {
-        // [MQTT-3.14.2-2] a session that was to end may not be made persistent at DISCONNECT
-        protocolError(rec, ReasonCode.PROTOCOL_ERROR, "[MQTT-3.14.2-2]");
+        // MQTT 5.0 §3.14.2.2.2: a session that was to end may not be made persistent at DISCONNECT
+        protocolError(rec, ReasonCode.PROTOCOL_ERROR, "MQTT 5.0 §3.14.2.2.2");
         return;
       }
       rec = rec.withSessionExpiry(newExpiry);
@@ -433,14 +447,15 @@ public final class Broker implements Inbound {
       return;
     }
     outbound.close(rec.id());
-    // [MQTT-3.14.4-3] a normal DISCONNECT deletes the will; v5 reason 0x04 asks for it anyway
-    boolean publishWill = d.reasonCode() == ReasonCode.DISCONNECT_WITH_WILL_MESSAGE;
+    // [MQTT-3.14.4-3] only a DISCONNECT with reason 0x00 deletes the will: v5 0x04 asks for it,
+    // and a client reporting an error (0x80 and above) ends abnormally
+    boolean publishWill = d.reasonCode() != ReasonCode.NORMAL_DISCONNECTION;
     endConnection(rec, publishWill, clock.instant());
   }
 
   /**
-   * Closes a connected client for a protocol violation: a v5 DISCONNECT with the reason first
-   * [MQTT-4.13.2-1], a plain close in 3.1/3.1.1 [MQTT-4.13.1-1]; the will is published.
+   * Closes a connected client for a protocol violation: a v5 DISCONNECT with the reason first (MQTT
+   * 5.0 §4.13.2), a plain close in 3.1/3.1.1 [MQTT-4.13.1-1]; the will is published.
    */
   private void protocolError(ConnectionRecord rec, ReasonCode reason, String why) {
     LOG.log(System.Logger.Level.DEBUG, "closing {0} ({1}): {2}", rec.id(), reason, why);
@@ -470,7 +485,8 @@ public final class Broker implements Inbound {
         // a newer connection holds the session: only the will is ours to settle
         publishNow = will != null && rec.willDelaySeconds() == 0 ? will : null;
       } else if (rec.sessionExpirySeconds() == 0) {
-        // the session ends with the connection [MQTT-3.1.2-5]; so does any will delay
+        // the session ends with the connection (MQTT 5.0 §3.1.2.11.2, 3.1.1 [MQTT-3.1.2-6]);
+        // so does any will delay
         discardSession(clientId);
         publishNow = will;
       } else {
@@ -510,9 +526,6 @@ public final class Broker implements Inbound {
             will.properties().toBuilder().messageExpiryInterval(null).build(),
             will.originClientId(),
             expiry == null ? null : now.plusSeconds(expiry));
-    if (will.topic().isSystem()) {
-      return; // $ topics are the broker's own [MQTT-4.7.2-1]
-    }
     messagesReceived.increment();
     storeRetained(m);
     route(m, now);
@@ -525,6 +538,11 @@ public final class Broker implements Inbound {
     String clientId = rec.clientId();
     boolean v5 = rec.version().isV5();
     TopicName topic = p.topic();
+    if (!p.properties().subscriptionIdentifiers().isEmpty()) {
+      // [MQTT-3.3.4-6] a client must not send subscription identifiers
+      protocolError(rec, ReasonCode.PROTOCOL_ERROR, "[MQTT-3.3.4-6]");
+      return;
+    }
     Integer alias = p.properties().topicAlias();
     if (alias != null) {
       if (!v5 || alias == 0 || alias > config.topicAliasMaximum()) {
@@ -543,7 +561,7 @@ public final class Broker implements Inbound {
         connections.putInboundAlias(rec.id(), alias, topic);
       }
     } else if (topic.isEmpty()) {
-      protocolError(rec, ReasonCode.PROTOCOL_ERROR, "[MQTT-3.3.2-8] empty topic without alias");
+      protocolError(rec, ReasonCode.PROTOCOL_ERROR, "MQTT 5.0 §3.3.2.1: empty topic without alias");
       return;
     }
     messagesReceived.increment();
@@ -570,15 +588,14 @@ public final class Broker implements Inbound {
       // 3.1.1 cannot refuse a PUBLISH: acknowledge it and drop it, as Mosquitto does
     }
     if (p.qos() == QoS.EXACTLY_ONCE) {
-      if (stores.inFlight().inboundCount(clientId) >= config.receiveMaximum()
-          && !isKnownInbound(clientId, p.packetId())) {
-        // [MQTT-3.3.4-7] more unacknowledged QoS 2 PUBLISH packets than Receive Maximum
-        protocolError(rec, ReasonCode.RECEIVE_MAXIMUM_EXCEEDED, "receive maximum exceeded");
+      if (!stores.inFlight().addInbound(clientId, p.packetId())) {
+        // a resent PUBLISH whose PUBREL has not come yet: already delivered [MQTT-4.3.3-9]
+        ack(rec, p, ReasonCode.SUCCESS);
         return;
       }
-      if (!stores.inFlight().addInbound(clientId, p.packetId())) {
-        // a resent PUBLISH whose PUBREL has not come yet: already delivered [MQTT-4.3.3-10]
-        ack(rec, p, ReasonCode.SUCCESS);
+      if (stores.inFlight().inboundCount(clientId) > config.receiveMaximum()) {
+        // [MQTT-3.3.4-7] more unacknowledged QoS 2 PUBLISH packets than Receive Maximum
+        protocolError(rec, ReasonCode.RECEIVE_MAXIMUM_EXCEEDED, "receive maximum exceeded");
         return;
       }
     }
@@ -587,13 +604,8 @@ public final class Broker implements Inbound {
       Long expiry = p.properties().messageExpiryInterval();
       Properties forwarded = p.properties();
       if (!forwarded.isEmpty()) {
-        // the alias is per connection and subscription ids are per recipient [MQTT-3.3.4-3]
-        forwarded =
-            forwarded.toBuilder()
-                .topicAlias(null)
-                .subscriptionIdentifiers(null)
-                .messageExpiryInterval(null)
-                .build();
+        // the alias is per connection; the expiry becomes Message.expiresAt
+        forwarded = forwarded.toBuilder().topicAlias(null).messageExpiryInterval(null).build();
       }
       Message m =
           new Message(
@@ -615,15 +627,6 @@ public final class Broker implements Inbound {
           p,
           recipients == 0 && allowed ? ReasonCode.NO_MATCHING_SUBSCRIBERS : ReasonCode.SUCCESS);
     }
-  }
-
-  private boolean isKnownInbound(String clientId, int packetId) {
-    // addInbound is the only way to ask; undo when it was not known
-    if (stores.inFlight().addInbound(clientId, packetId)) {
-      stores.inFlight().removeInbound(clientId, packetId);
-      return false;
-    }
-    return true;
   }
 
   private void ack(ConnectionRecord rec, Publish p, ReasonCode reason) {
@@ -776,6 +779,9 @@ public final class Broker implements Inbound {
         return;
       }
       QueuedDelivery queued = new QueuedDelivery(m, qos, retain, subscriptionIds);
+      if (rec == null && stores.sessions().get(clientId) == null) {
+        return; // the session ended while this message was being routed
+      }
       if (rec == null
           || stores.queues().size(clientId) > 0
           || stores.inFlight().outboundCount(clientId) >= rec.receiveMaximum()) {
@@ -852,7 +858,7 @@ public final class Broker implements Inbound {
         if (alias != null) {
           b.topicAlias(alias.alias());
           if (alias.known()) {
-            topic = TopicName.EMPTY; // [MQTT-3.3.2-12] the alias stands for the topic
+            topic = TopicName.EMPTY; // the alias stands for the topic (MQTT 5.0 §3.3.2.3.4)
           }
         }
         props = b.build();
@@ -941,7 +947,7 @@ public final class Broker implements Inbound {
             drainQueue(rec, clock.instant());
             return;
           }
-          // [MQTT-4.3.3-3] from now on the PUBREL, not the PUBLISH, is resent
+          // [MQTT-4.3.3-4] [MQTT-4.3.3-5] from now on the PUBREL, not the PUBLISH, is resent
           stores.inFlight().replace(rec.clientId(), f.asReleased());
           send(rec, new PubRel(p.packetId()));
         });
@@ -957,7 +963,7 @@ public final class Broker implements Inbound {
   }
 
   private void onPubRel(ConnectionRecord rec, PubRel p) {
-    // [MQTT-4.3.3-11] the packet id may be reused once PUBCOMP is sent
+    // [MQTT-4.3.3-10] answer PUBREL with PUBCOMP; the id then starts a new message [MQTT-4.3.3-11]
     boolean known = stores.inFlight().removeInbound(rec.clientId(), p.packetId());
     send(
         rec,
@@ -987,7 +993,10 @@ public final class Broker implements Inbound {
     int subscriptionId = ids.isEmpty() ? 0 : ids.getFirst();
     List<ReasonCode> codes = new ArrayList<>(s.subscriptions().size());
     List<Runnable> retainedDeliveries = new ArrayList<>();
-    int existing = stores.subscriptions().forClient(clientId).size();
+    Set<TopicFilter> mine = new HashSet<>();
+    for (Subscription x : stores.subscriptions().forClient(clientId)) {
+      mine.add(x.filter());
+    }
     for (TopicSubscription ts : s.subscriptions()) {
       TopicFilter filter = ts.filter();
       if (v5 && filter.isShared() && ts.noLocal()) {
@@ -1012,17 +1021,13 @@ public final class Broker implements Inbound {
               ts.retainAsPublished(),
               ts.retainHandling(),
               subscriptionId);
-      boolean replacing =
-          stores.subscriptions().forClient(clientId).stream()
-              .anyMatch(x -> x.filter().equals(filter));
-      if (!replacing && existing >= config.maxSubscriptionsPerClient()) {
+      // [MQTT-3.8.4-3] the same filter replaces the subscription, so it never counts twice
+      if (!mine.contains(filter) && mine.size() >= config.maxSubscriptionsPerClient()) {
         codes.add(ReasonCode.QUOTA_EXCEEDED);
         continue;
       }
       Subscription previous = stores.subscriptions().put(sub);
-      if (previous == null) {
-        existing++;
-      }
+      mine.add(filter);
       codes.add(ReasonCode.granted(ts.maxQos()));
       // [MQTT-3.3.1-6] retained messages go to a new subscription, per Retain Handling
       // (MQTT 5.0 §3.8.3.1); never to a shared subscription (MQTT 5.0 §4.8.2)
@@ -1149,14 +1154,14 @@ public final class Broker implements Inbound {
     sys("$SYS/broker/messages/dropped", messagesDropped.sum(), now);
     sys("$SYS/broker/subscriptions/count", stores.subscriptions().count(), now);
     sys("$SYS/broker/retained messages/count", stores.retained().count(), now);
-    sys("$SYS/broker/uptime", java.time.Duration.between(startedAt, now).toSeconds(), now);
+    sys("$SYS/broker/uptime", Duration.between(startedAt, now).toSeconds(), now);
   }
 
   private void sys(String topic, long value, Instant now) {
     Message m =
         new Message(
             TopicName.of(topic),
-            dev.stratus.codec.Bytes.utf8(Long.toString(value)),
+            Bytes.utf8(Long.toString(value)),
             QoS.AT_MOST_ONCE,
             true,
             Properties.NONE,

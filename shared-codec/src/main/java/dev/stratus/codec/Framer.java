@@ -29,6 +29,9 @@ public final class Framer {
   /** Fixed header: 1 type byte and at most 4 remaining length bytes [MQTT-1.5.5-1]. */
   private static final int MAX_HEADER = 5;
 
+  /** The usual answer at the end of a read, shared: records are values. */
+  private static final FrameResult.NeedMoreBytes ONE_MORE_BYTE = new FrameResult.NeedMoreBytes(1);
+
   private final int maximumPacketSize;
 
   /** The incomplete fixed header of a packet split across calls. */
@@ -69,7 +72,7 @@ public final class Framer {
     int start = input.position();
     int available = input.remaining();
     if (available == 0) {
-      return new FrameResult.NeedMoreBytes(1);
+      return ONE_MORE_BYTE;
     }
     int remainingLength = 0;
     for (int i = 1; ; i++) {
@@ -77,7 +80,7 @@ public final class Framer {
         // the header itself is split: keep its bytes
         input.get(header, 0, available);
         headerLength = available;
-        return new FrameResult.NeedMoreBytes(1);
+        return ONE_MORE_BYTE;
       }
       int b = input.get(start + i) & 0xFF;
       remainingLength |= (b & 0x7F) << (7 * (i - 1));
@@ -118,7 +121,7 @@ public final class Framer {
         return continuePacket(input);
       }
     }
-    return new FrameResult.NeedMoreBytes(1);
+    return ONE_MORE_BYTE;
   }
 
   private FrameResult continuePacket(ByteBuffer input) {

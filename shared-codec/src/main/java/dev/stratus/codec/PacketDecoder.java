@@ -23,7 +23,10 @@ public final class PacketDecoder {
 
   /**
    * Decodes {@code packet}, which holds exactly one packet, fixed header included. The buffer's
-   * position is not changed.
+   * position is not changed, and the packet shares nothing with it: the buffer may be reused.
+   *
+   * <p>A CONNECT is decoded in the version its own protocol name and level say, whatever {@code
+   * version} is; refusing a second CONNECT on a connection [MQTT-3.1.0-2] is the engine's job.
    *
    * @param version the version negotiated by the connection's CONNECT; null before CONNECT, when
    *     only a CONNECT is accepted [MQTT-3.1.0-1] (CONNECT carries its own version)
@@ -31,26 +34,46 @@ public final class PacketDecoder {
    *     rule; never any other exception, whatever the bytes
    */
   public static Packet decode(ByteBuffer packet, MqttVersion version) throws MqttDecodeException {
-    WireReader r;
+    byte[] array;
+    int from;
+    int end;
     if (packet.hasArray()) {
-      int from = packet.arrayOffset() + packet.position();
-      r = new WireReader(packet.array(), from, from + packet.remaining());
+      array = packet.array();
+      from = packet.arrayOffset() + packet.position();
+      end = from + packet.remaining();
     } else {
       // direct or read-only buffers: one copy of the packet, then the same code path
-      byte[] copy = new byte[packet.remaining()];
-      packet.duplicate().get(copy);
-      r = new WireReader(copy, 0, copy.length);
+      array = new byte[packet.remaining()];
+      packet.duplicate().get(array);
+      from = 0;
+      end = array.length;
     }
+    // This method stays small and PUBLISH, most of the traffic, goes first: the JIT can then
+    // inline the whole PUBLISH path and keep the reader out of the heap.
+    WireReader r = new WireReader(array, from, end);
     int header = r.u8("fixed header");
     int remainingLength = r.vbi("remaining length");
     if (remainingLength != r.remaining()) {
-      throw MqttDecodeException.malformed(
-          "[MQTT 5.0 §2.1.4] the remaining length is "
-              + remainingLength
-              + " but the packet has "
-              + r.remaining()
-              + " byte(s) after its fixed header");
+      throw remainingLengthMismatch(remainingLength, r.remaining());
     }
+    if ((header >>> 4) == PacketType.PUBLISH.value() && version != null) {
+      return decodePublish(r, header & 0x0F, version);
+    }
+    return decodeOther(new WireReader(array, end - remainingLength, end), header, version);
+  }
+
+  private static MqttDecodeException remainingLengthMismatch(int remainingLength, int actual) {
+    return MqttDecodeException.malformed(
+        "[MQTT 5.0 §2.1.4] the remaining length is "
+            + remainingLength
+            + " but the packet has "
+            + actual
+            + " byte(s) after its fixed header");
+  }
+
+  /** Every packet but a PUBLISH after CONNECT; {@code r} is at the start of the variable header. */
+  private static Packet decodeOther(WireReader r, int header, MqttVersion version)
+      throws MqttDecodeException {
     PacketType type = PacketType.of(header >>> 4);
     if (type == null) {
       throw MqttDecodeException.malformed("[MQTT 5.0 §2.1.2] packet type 0 is reserved");
@@ -66,6 +89,7 @@ public final class PacketDecoder {
     return switch (type) {
       case CONNECT -> decodeConnect(r);
       case CONNACK -> decodeConnAck(r, version);
+      // decode() takes PUBLISH after CONNECT, and refuses it before: kept for exhaustiveness
       case PUBLISH -> decodePublish(r, flags, version);
       case PUBACK -> {
         int id = packetId(r, type);
@@ -273,8 +297,17 @@ public final class PacketDecoder {
     boolean v5 = version.isV5();
     TopicName topic = r.topicName("topic name", v5);
     int packetId = qosValue == 0 ? 0 : packetId(r, PacketType.PUBLISH);
-    Properties properties =
-        v5 ? PropertiesCodec.read(r, PUBLISH_PROPERTIES, "PUBLISH") : Properties.NONE;
+    Properties properties = Properties.NONE;
+    if (v5) {
+      if (r.skipZeroByte()) {
+        // property length 0, the common case, read without leaving this method
+      } else {
+        // a separate reader, so that this one never escapes into a method the JIT keeps apart
+        WireReader propertiesReader = r.fork();
+        properties = PropertiesCodec.read(propertiesReader, PUBLISH_PROPERTIES, "PUBLISH");
+        r.moveTo(propertiesReader);
+      }
+    }
     if (topic.isEmpty() && properties.topicAlias() == null) {
       throw MqttDecodeException.protocolError(
           "[MQTT 5.0 §3.3.2.1] a zero length topic name needs a topic alias");

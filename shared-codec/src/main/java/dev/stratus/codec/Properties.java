@@ -7,65 +7,62 @@ import java.util.List;
  * The MQTT 5 properties of a packet (MQTT 5.0 §2.2.2.2). Absent properties are {@code null} (lists
  * are empty). Which property a packet may carry is checked by the decoder, not here: this type is a
  * plain value. {@link #NONE} is shared by every packet without properties, and is what 3.1.1
- * packets always carry.
+ * packets always carry. Each component is commented with its identifier and wire type.
  */
 public record Properties(
-    /** 0x01: byte: 0 unspecified bytes, 1 UTF-8 [MQTT-3.3.2-4]. */
+    // 0x01: byte: 0 unspecified bytes, 1 UTF-8 [MQTT-3.3.2-4].
     Integer payloadFormatIndicator,
-    /** 0x02: four byte integer, seconds. */
+    // 0x02: four byte integer, seconds.
     Long messageExpiryInterval,
-    /** 0x03: UTF-8 string. */
+    // 0x03: UTF-8 string.
     String contentType,
-    /** 0x08: UTF-8 string, a topic name without wildcards [MQTT-3.3.2-14]. */
+    // 0x08: UTF-8 string, a topic name without wildcards [MQTT-3.3.2-14].
     TopicName responseTopic,
-    /** 0x09: binary data. */
+    // 0x09: binary data.
     Bytes correlationData,
-    /**
-     * 0x0B: variable byte integers 1..268,435,455; PUBLISH may carry several, SUBSCRIBE at most
-     * one.
-     */
+    // 0x0B: variable byte integers 1..268,435,455; several in PUBLISH, at most one in SUBSCRIBE.
     List<Integer> subscriptionIdentifiers,
-    /** 0x11: four byte integer, seconds. */
+    // 0x11: four byte integer, seconds.
     Long sessionExpiryInterval,
-    /** 0x12: UTF-8 string. */
+    // 0x12: UTF-8 string.
     String assignedClientIdentifier,
-    /** 0x13: two byte integer, seconds. */
+    // 0x13: two byte integer, seconds.
     Integer serverKeepAlive,
-    /** 0x15: UTF-8 string. */
+    // 0x15: UTF-8 string.
     String authenticationMethod,
-    /** 0x16: binary data. */
+    // 0x16: binary data.
     Bytes authenticationData,
-    /** 0x17: byte 0 or 1. */
+    // 0x17: byte 0 or 1.
     Integer requestProblemInformation,
-    /** 0x18: four byte integer, seconds. */
+    // 0x18: four byte integer, seconds.
     Long willDelayInterval,
-    /** 0x19: byte 0 or 1. */
+    // 0x19: byte 0 or 1.
     Integer requestResponseInformation,
-    /** 0x1A: UTF-8 string. */
+    // 0x1A: UTF-8 string.
     String responseInformation,
-    /** 0x1C: UTF-8 string. */
+    // 0x1C: UTF-8 string.
     String serverReference,
-    /** 0x1F: UTF-8 string. */
+    // 0x1F: UTF-8 string.
     String reasonString,
-    /** 0x21: two byte integer, 1..65535 (0 is a protocol error). */
+    // 0x21: two byte integer, 1..65535 (0 is a protocol error).
     Integer receiveMaximum,
-    /** 0x22: two byte integer. */
+    // 0x22: two byte integer.
     Integer topicAliasMaximum,
-    /** 0x23: two byte integer, 1..65535 (0 is a protocol error). */
+    // 0x23: two byte integer, 1..65535 (0 is a protocol error).
     Integer topicAlias,
-    /** 0x24: byte 0 or 1. */
+    // 0x24: byte 0 or 1.
     Integer maximumQos,
-    /** 0x25: byte 0 or 1. */
+    // 0x25: byte 0 or 1.
     Integer retainAvailable,
-    /** 0x26: UTF-8 string pairs, may repeat. */
+    // 0x26: UTF-8 string pairs, may repeat.
     List<UserProperty> userProperties,
-    /** 0x27: four byte integer, 1..2^32-1 (0 is a protocol error). */
+    // 0x27: four byte integer, 1..2^32-1 (0 is a protocol error).
     Long maximumPacketSize,
-    /** 0x28: byte 0 or 1. */
+    // 0x28: byte 0 or 1.
     Integer wildcardSubscriptionAvailable,
-    /** 0x29: byte 0 or 1. */
+    // 0x29: byte 0 or 1.
     Integer subscriptionIdentifierAvailable,
-    /** 0x2A: byte 0 or 1. */
+    // 0x2A: byte 0 or 1.
     Integer sharedSubscriptionAvailable) {
 
   /** Property identifiers on the wire. */
@@ -107,6 +104,53 @@ public record Properties(
     subscriptionIdentifiers =
         subscriptionIdentifiers == null ? List.of() : List.copyOf(subscriptionIdentifiers);
     userProperties = userProperties == null ? List.of() : List.copyOf(userProperties);
+  }
+
+  /** Only the properties that are present, so that packets in logs stay readable. */
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder("Properties[");
+    append(sb, "payloadFormatIndicator", payloadFormatIndicator);
+    append(sb, "messageExpiryInterval", messageExpiryInterval);
+    append(sb, "contentType", contentType);
+    append(sb, "responseTopic", responseTopic);
+    append(sb, "correlationData", correlationData);
+    if (!subscriptionIdentifiers.isEmpty()) {
+      append(sb, "subscriptionIdentifiers", subscriptionIdentifiers);
+    }
+    append(sb, "sessionExpiryInterval", sessionExpiryInterval);
+    append(sb, "assignedClientIdentifier", assignedClientIdentifier);
+    append(sb, "serverKeepAlive", serverKeepAlive);
+    append(sb, "authenticationMethod", authenticationMethod);
+    append(sb, "authenticationData", authenticationData);
+    append(sb, "requestProblemInformation", requestProblemInformation);
+    append(sb, "willDelayInterval", willDelayInterval);
+    append(sb, "requestResponseInformation", requestResponseInformation);
+    append(sb, "responseInformation", responseInformation);
+    append(sb, "serverReference", serverReference);
+    append(sb, "reasonString", reasonString);
+    append(sb, "receiveMaximum", receiveMaximum);
+    append(sb, "topicAliasMaximum", topicAliasMaximum);
+    append(sb, "topicAlias", topicAlias);
+    append(sb, "maximumQos", maximumQos);
+    append(sb, "retainAvailable", retainAvailable);
+    if (!userProperties.isEmpty()) {
+      append(sb, "userProperties", userProperties);
+    }
+    append(sb, "maximumPacketSize", maximumPacketSize);
+    append(sb, "wildcardSubscriptionAvailable", wildcardSubscriptionAvailable);
+    append(sb, "subscriptionIdentifierAvailable", subscriptionIdentifierAvailable);
+    append(sb, "sharedSubscriptionAvailable", sharedSubscriptionAvailable);
+    return sb.append(']').toString();
+  }
+
+  private static void append(StringBuilder sb, String name, Object value) {
+    if (value != null) {
+      if (sb.charAt(sb.length() - 1) != '[') {
+        sb.append(", ");
+      }
+      sb.append(name).append('=').append(value);
+    }
   }
 
   public boolean isEmpty() {

@@ -128,11 +128,11 @@ final class PropertiesCodec {
    * @param where the packet or structure, for error messages
    */
   static Properties read(WireReader r, int context, String where) throws MqttDecodeException {
-    int length = r.vbi("property length of " + where);
+    int length = r.vbi("property length"); // no concatenation: this runs for every v5 packet
     if (length == 0) {
       return Properties.NONE;
     }
-    int outerEnd = r.narrow(length, "properties of " + where);
+    int outerEnd = r.narrow(length, "properties");
     Properties.Builder b = Properties.builder();
     List<UserProperty> userProperties = null;
     List<Integer> subscriptionIdentifiers = null;
@@ -258,7 +258,8 @@ final class PropertiesCodec {
       if (e.reasonCode() != ReasonCode.TOPIC_NAME_INVALID) {
         throw e; // ill-formed UTF-8 or a truncated packet: Malformed
       }
-      throw MqttDecodeException.protocolError(
+      throw new MqttDecodeException(
+          ReasonCode.TOPIC_NAME_INVALID,
           "[MQTT-3.3.2-14] the Response Topic must be a valid topic name: " + e.getMessage());
     }
   }

@@ -5,10 +5,10 @@ package dev.stratus.codec;
  * {@code $share/{group}/{filter}} (MQTT 5.0 §4.8.2; accepted in every version).
  *
  * <p>Rules: at least one character [MQTT-4.7.3-1]; {@code #} only alone as the last level
- * [MQTT-4.7.1-1]; {@code +} only alone in its level [MQTT-4.7.1-2]; no U+0000 [MQTT-4.7.3-2]; at
- * most 65,535 bytes of UTF-8 [MQTT-4.7.3-3]. A share name is at least one character and contains no
- * {@code /}, {@code +} or {@code #} [MQTT-4.8.2-1], [MQTT-4.8.2-2], and must be followed by a
- * non-empty filter.
+ * [MQTT-4.7.1-1]; {@code +} only alone in its level [MQTT-4.7.1-2]; no U+0000 [MQTT-4.7.3-2] and no
+ * unpaired surrogate [MQTT-1.5.4-1]; at most 65,535 bytes of UTF-8 [MQTT-4.7.3-3]. A share name is
+ * at least one character and contains no {@code /}, {@code +} or {@code #} [MQTT-4.8.2-1],
+ * [MQTT-4.8.2-2], and must be followed by a non-empty filter.
  */
 public final class TopicFilter {
   private static final String SHARE_PREFIX = "$share/";
@@ -80,6 +80,9 @@ public final class TopicFilter {
       char c = filter.charAt(i);
       if (c == 0) {
         return "[MQTT-4.7.3-2] a topic filter must not contain U+0000";
+      }
+      if (Character.isSurrogate(c) && Utf8.isUnpairedSurrogate(filter, i)) {
+        return "[MQTT-1.5.4-1] a topic filter must not contain an unpaired surrogate";
       }
       if (c == '/') {
         levelStart = i + 1;

@@ -5,8 +5,8 @@ package dev.stratus.codec;
  *
  * <p>Rules: at least one character [MQTT-4.7.3-1] (except the empty name a v5 PUBLISH may use with
  * a topic alias [MQTT-3.3.2-8], see {@link #EMPTY}); no wildcard characters [MQTT-3.3.2-2],
- * [MQTT-4.7.0-1]; no U+0000 [MQTT-4.7.3-2]; at most 65,535 bytes of UTF-8 [MQTT-4.7.3-3]. Levels
- * may be empty ({@code a//b}, {@code /a}).
+ * [MQTT-4.7.0-1]; no U+0000 [MQTT-4.7.3-2] and no unpaired surrogate [MQTT-1.5.4-1]; at most 65,535
+ * bytes of UTF-8 [MQTT-4.7.3-3]. Levels may be empty ({@code a//b}, {@code /a}).
  */
 public final class TopicName implements Comparable<TopicName> {
   /** The zero-length name of a v5 PUBLISH whose topic is given by a topic alias. */
@@ -56,6 +56,9 @@ public final class TopicName implements Comparable<TopicName> {
       }
       if (c == 0) {
         return "[MQTT-4.7.3-2] a topic name must not contain U+0000";
+      }
+      if (Character.isSurrogate(c) && Utf8.isUnpairedSurrogate(value, i)) {
+        return "[MQTT-1.5.4-1] a topic name must not contain an unpaired surrogate";
       }
     }
     if (Utf8.encodedLength(value) > 65_535) {

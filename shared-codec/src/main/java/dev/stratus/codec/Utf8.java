@@ -104,15 +104,16 @@ public final class Utf8 {
       }
       int b1 = a[i + 1] & 0xFF;
       if (b1 < min1 || b1 > max1) {
-        if (b == 0xED && b1 >= 0xA0 && b1 <= 0xBF) {
+        if (b1 < 0x80 || b1 > 0xBF) {
+          throw illFormed(field, "a truncated sequence"); // not a continuation byte at all
+        } else if (b == 0xED) {
           throw MqttDecodeException.malformed(
               "[MQTT-1.5.4-1] " + field + " must not encode a surrogate code point");
+        } else if (b == 0xF4) {
+          throw illFormed(field, "a code point above U+10FFFF");
+        } else {
+          throw illFormed(field, "an overlong encoding"); // E0 or F0 with a too small second byte
         }
-        throw illFormed(
-            field,
-            b1 >= 0x80 && b1 <= 0xBF
-                ? (b == 0xF4 ? "a code point above U+10FFFF" : "an overlong encoding")
-                : "a truncated sequence");
       }
       for (int k = 2; k <= need; k++) {
         int bk = a[i + k] & 0xFF;
@@ -129,13 +130,15 @@ public final class Utf8 {
         "[MQTT-1.5.4-1] " + field + " is ill-formed UTF-8: " + what);
   }
 
-  /** True if {@code s} is pure ASCII (then its UTF-8 length is its length). */
-  static boolean isAscii(String s) {
-    for (int i = 0, n = s.length(); i < n; i++) {
-      if (s.charAt(i) >= 0x80) {
-        return false;
-      }
+  /**
+   * True if the surrogate at {@code i} has no partner: such a string has no UTF-8 form
+   * [MQTT-1.5.4-1], and writing it would silently change it to U+FFFD.
+   */
+  static boolean isUnpairedSurrogate(String s, int i) {
+    char c = s.charAt(i);
+    if (Character.isHighSurrogate(c)) {
+      return i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1));
     }
-    return true;
+    return i == 0 || !Character.isHighSurrogate(s.charAt(i - 1));
   }
 }

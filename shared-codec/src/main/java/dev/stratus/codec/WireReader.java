@@ -1,6 +1,7 @@
 package dev.stratus.codec;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Reads the MQTT data types (MQTT 5.0 §1.5) from a byte array, with a movable end so that a nested
@@ -16,6 +17,25 @@ final class WireReader {
     this.a = a;
     this.pos = pos;
     this.end = end;
+  }
+
+  /** A reader at the same place, for a nested structure read by a method of its own. */
+  WireReader fork() {
+    return new WireReader(a, pos, end);
+  }
+
+  /** Continues where {@code fork}, made by {@link #fork}, stopped. */
+  void moveTo(WireReader fork) {
+    pos = fork.pos;
+  }
+
+  /** Consumes the next byte if it is 0 (an empty property length) and says whether it did. */
+  boolean skipZeroByte() {
+    if (pos < end && a[pos] == 0) {
+      pos++;
+      return true;
+    }
+    return false;
   }
 
   int remaining() {
@@ -145,20 +165,20 @@ final class WireReader {
     if (len > end - pos) {
       throw truncated(field);
     }
-    byte[] copy = new byte[len];
-    System.arraycopy(a, pos, copy, 0, len);
+    byte[] copy = Arrays.copyOfRange(a, pos, pos + len);
     pos += len;
     return copy;
   }
 
-  /** Copies every byte up to the end (a PUBLISH payload). */
+  /**
+   * Copies every byte up to the end (a PUBLISH payload). {@link Arrays#copyOfRange} is a JIT
+   * intrinsic that skips zeroing the new array, which matters for large payloads.
+   */
   Bytes rest() {
-    int len = end - pos;
-    if (len == 0) {
+    if (pos == end) {
       return Bytes.EMPTY;
     }
-    byte[] copy = new byte[len];
-    System.arraycopy(a, pos, copy, 0, len);
+    byte[] copy = Arrays.copyOfRange(a, pos, end);
     pos = end;
     return Bytes.wrap(copy);
   }

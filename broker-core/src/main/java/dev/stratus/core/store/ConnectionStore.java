@@ -7,8 +7,8 @@ import java.util.List;
 
 /**
  * Live connections: the record of each, the client id → connection binding (one live connection per
- * client id [MQTT-3.1.4-3]), keepalive deadlines and the per-connection topic alias maps
- * [MQTT-3.3.2-10]. Implementations are thread-safe.
+ * client id [MQTT-3.1.4-3]), keepalive deadlines and the per-connection topic alias maps (never
+ * carried to another connection [MQTT-3.3.2-7]). Implementations are thread-safe.
  */
 public interface ConnectionStore {
 

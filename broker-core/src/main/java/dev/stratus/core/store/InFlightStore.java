@@ -5,13 +5,13 @@ import java.util.List;
 /**
  * Per client id: outbound QoS 1/2 messages awaiting acknowledgement (with packet id allocation),
  * and the packet ids of inbound QoS 2 messages received but not yet released (the exactly-once
- * state of [MQTT-4.3.3-10]). Implementations are thread-safe.
+ * state of [MQTT-4.3.3-9]). Implementations are thread-safe.
  */
 public interface InFlightStore {
 
   /**
    * Stores {@code flight} under a packet id that no unacknowledged outbound message of this client
-   * uses [MQTT-2.2.1-3], and returns that id (1..65535); the id in {@code flight} is ignored.
+   * uses [MQTT-2.2.1-4], and returns that id (1..65535); the id in {@code flight} is ignored.
    * Returns 0 when all 65,535 ids are in use.
    */
   int allocate(String clientId, OutboundFlight flight);
@@ -25,7 +25,9 @@ public interface InFlightStore {
   /** Removes and returns the flight with this packet id, or null. */
   OutboundFlight remove(String clientId, int packetId);
 
-  /** The client's outbound flights in the order they were allocated [MQTT-4.6.0-1]. */
+  /**
+   * The client's outbound flights in the order they were allocated, the order they are resent in.
+   */
   List<OutboundFlight> outbound(String clientId);
 
   int outboundCount(String clientId);

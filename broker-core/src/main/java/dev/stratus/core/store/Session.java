@@ -10,10 +10,12 @@ import java.util.Objects;
  * subscriptions, in-flight and queued messages live in their own stores, keyed by the client id.
  *
  * @param clientId the client identifier
- * @param version the protocol version of the last connection, to encode queued messages
+ * @param version the protocol version of the last connection (informational: messages are encoded
+ *     for the version of the connection that receives them)
  * @param expirySeconds the session expiry interval: 0 ends the session when the connection closes,
  *     {@link #NEVER} keeps it forever [MQTT-3.1.2-23]
- * @param expiresAt when the session is deleted; null while a connection holds it
+ * @param expiresAt when the session is deleted; null while a connection holds it, {@link
+ *     Instant#MAX} for a session that never expires
  * @param pendingWill a will waiting for its delay to pass [MQTT-3.1.3-9], or null
  * @param willAt when {@code pendingWill} is published; null when there is none
  */

@@ -18,8 +18,9 @@ public final class MemoryConnectionStore implements ConnectionStore {
   private static final class Entry {
     volatile ConnectionRecord record;
     volatile Instant deadline;
-    final ConcurrentHashMap<Integer, TopicName> inboundAliases = new ConcurrentHashMap<>(4);
-    final ConcurrentHashMap<TopicName, Integer> outboundAliases = new ConcurrentHashMap<>(4);
+    // created on first use: most connections never use topic aliases
+    volatile ConcurrentHashMap<Integer, TopicName> inboundAliases;
+    volatile ConcurrentHashMap<TopicName, Integer> outboundAliases;
 
     Entry(ConnectionRecord record) {
       this.record = record;
@@ -94,13 +95,19 @@ public final class MemoryConnectionStore implements ConnectionStore {
   @Override
   public TopicName inboundAlias(ConnectionId id, int alias) {
     Entry e = entries.get(id);
-    return e == null ? null : e.inboundAliases.get(alias);
+    var aliases = e == null ? null : e.inboundAliases;
+    return aliases == null ? null : aliases.get(alias);
   }
 
   @Override
   public void putInboundAlias(ConnectionId id, int alias, TopicName topic) {
     Entry e = entries.get(id);
     if (e != null) {
+      synchronized (e) {
+        if (e.inboundAliases == null) {
+          e.inboundAliases = new ConcurrentHashMap<>(4);
+        }
+      }
       e.inboundAliases.put(alias, topic);
     }
   }
@@ -111,11 +118,15 @@ public final class MemoryConnectionStore implements ConnectionStore {
     if (e == null || maximum <= 0) {
       return null;
     }
-    Integer known = e.outboundAliases.get(topic);
+    var aliases = e.outboundAliases;
+    Integer known = aliases == null ? null : aliases.get(topic);
     if (known != null) {
       return new OutboundAlias(known, true);
     }
     synchronized (e) {
+      if (e.outboundAliases == null) {
+        e.outboundAliases = new ConcurrentHashMap<>(4);
+      }
       known = e.outboundAliases.get(topic);
       if (known != null) {
         return new OutboundAlias(known, true);

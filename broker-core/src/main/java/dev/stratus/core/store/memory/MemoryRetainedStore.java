@@ -7,53 +7,114 @@ import dev.stratus.core.store.RetainedStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Retained messages in a trie of topic levels, so that a wildcard filter visits only the branches
  * it can match: {@code +} visits every child of one level, {@code #} the whole subtree including
  * its parent level [MQTT-4.7.1-2]; at the root both skip topics starting with {@code $}
- * [MQTT-4.7.2-1]. Emptied nodes are kept.
+ * [MQTT-4.7.2-1].
+ *
+ * <p>Concurrency: reads take no lock. One topic's trie node and map entry change together under the
+ * node's monitor. Emptied nodes are unlinked and marked dead, exactly as in {@link
+ * MemorySubscriptionStore}: a put that raced with the unlinking undoes itself and retries.
  */
 public final class MemoryRetainedStore implements RetainedStore {
 
   private static final class Node {
-    final ConcurrentHashMap<String, Node> children = new ConcurrentHashMap<>();
+    final Node parent;
+    final String level;
+    final ConcurrentHashMap<String, Node> children = new ConcurrentHashMap<>(2);
     volatile Message message;
+    volatile boolean dead;
+
+    Node(Node parent, String level) {
+      this.parent = parent;
+      this.level = level;
+    }
   }
 
-  private final Node root = new Node();
+  private final Node root = new Node(null, "");
   private final ConcurrentHashMap<TopicName, Message> byTopic = new ConcurrentHashMap<>();
-  private final AtomicLong count = new AtomicLong();
 
   @Override
   public void put(Message message) {
-    Node node = root;
-    for (String level : message.topic().value().split("/", -1)) {
-      node = node.children.computeIfAbsent(level, k -> new Node());
+    String[] levels = message.topic().value().split("/", -1);
+    retry:
+    while (true) {
+      Node node = root;
+      for (String level : levels) {
+        node = child(node, level);
+        if (node == null) {
+          continue retry; // a node on the path was unlinked while we walked
+        }
+      }
+      synchronized (node) {
+        if (node.dead) {
+          continue;
+        }
+        node.message = message;
+        byTopic.put(message.topic(), message);
+        return;
+      }
     }
-    // the map decides whether the topic is new, so the count stays exact under races
-    if (byTopic.put(message.topic(), message) == null) {
-      count.incrementAndGet();
+  }
+
+  /**
+   * As in {@link MemorySubscriptionStore}: children are created under the live parent's monitor.
+   */
+  private static Node child(Node parent, String level) {
+    Node c = parent.children.get(level);
+    if (c != null) {
+      return c;
     }
-    node.message = message;
+    synchronized (parent) {
+      if (parent.dead) {
+        return null;
+      }
+      return parent.children.computeIfAbsent(level, k -> new Node(parent, k));
+    }
+  }
+
+  private void prune(Node node) {
+    while (node != root) {
+      Node parent = node.parent;
+      synchronized (node) {
+        if (node.dead || node.message != null || !node.children.isEmpty()) {
+          return;
+        }
+        node.dead = true;
+        parent.children.remove(node.level, node);
+      }
+      node = parent;
+    }
   }
 
   @Override
   public boolean remove(TopicName topic) {
-    if (byTopic.remove(topic) == null) {
-      return false;
-    }
-    count.decrementAndGet();
-    Node node = root;
-    for (String level : topic.value().split("/", -1)) {
-      node = node.children.get(level);
-      if (node == null) {
-        return true;
+    String[] levels = topic.value().split("/", -1);
+    retry:
+    while (true) {
+      Node node = root;
+      for (String level : levels) {
+        node = node.children.get(level);
+        if (node == null) {
+          return false;
+        }
       }
+      boolean removed;
+      synchronized (node) {
+        if (node.dead) {
+          continue retry; // unlinked meanwhile; a newer node may hold the topic now
+        }
+        removed = node.message != null;
+        if (removed) {
+          node.message = null;
+          byTopic.remove(topic);
+        }
+      }
+      prune(node);
+      return removed;
     }
-    node.message = null;
-    return true;
   }
 
   @Override
@@ -115,6 +176,19 @@ public final class MemoryRetainedStore implements RetainedStore {
 
   @Override
   public long count() {
-    return count.get();
+    return byTopic.mappingCount();
+  }
+
+  /** Trie nodes below the root, for tests of pruning. */
+  int nodeCount() {
+    return countBelow(root);
+  }
+
+  private static int countBelow(Node node) {
+    int n = 0;
+    for (Node child : node.children.values()) {
+      n += 1 + countBelow(child);
+    }
+    return n;
   }
 }

@@ -17,21 +17,45 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Matching a topic {@code l0/l1/.../ln} walks, at each level, the child named like the level,
  * the {@code +} child (one level, empty included) and the {@code #} child (this level and below,
  * the parent level included [MQTT-4.7.1-2]). At the root, {@code +} and {@code #} are skipped for
- * topics starting with {@code $} [MQTT-4.7.2-1]. Nodes are concurrent maps: {@link #match} takes no
- * lock and sees every subscription whose {@link #put} returned before it started. Emptied nodes are
- * kept (not pruned): cheap, and it avoids racing a concurrent put on the same path.
+ * topics starting with {@code $} [MQTT-4.7.2-1].
+ *
+ * <p>Concurrency: nodes hold concurrent maps, so {@link #match} takes no lock and sees every
+ * subscription whose {@link #put} returned before it started. Subscriptions of one node change
+ * under that node's monitor. A node left with no subscription and no child is unlinked from its
+ * parent and marked dead (so devices that come and go do not grow the trie forever); a {@link #put}
+ * that raced with the unlinking finds a dead node on its path, undoes its insert and retries.
  */
 public final class MemorySubscriptionStore implements SubscriptionStore {
 
+  /**
+   * One filter level. The subscriber maps are created on first use: most nodes of a large trie hold
+   * one subscriber or none, and an idle connection's subscription should cost little memory.
+   */
   private static final class Node {
-    final ConcurrentHashMap<String, Node> children = new ConcurrentHashMap<>();
-    final ConcurrentHashMap<String, Subscription> direct = new ConcurrentHashMap<>();
+    final Node parent;
+    final String level;
+    final ConcurrentHashMap<String, Node> children = new ConcurrentHashMap<>(2);
+    // guarded by this for writes; read without lock by match
+    volatile ConcurrentHashMap<String, Subscription> direct;
     // share group name -> client id -> subscription
-    final ConcurrentHashMap<String, ConcurrentHashMap<String, Subscription>> shared =
-        new ConcurrentHashMap<>();
+    volatile ConcurrentHashMap<String, ConcurrentHashMap<String, Subscription>> shared;
+    // set under this, once, when the node is unlinked from its parent
+    volatile boolean dead;
+
+    Node(Node parent, String level) {
+      this.parent = parent;
+      this.level = level;
+    }
+
+    /** Called under this node's monitor. */
+    boolean holdsNothing() {
+      ConcurrentHashMap<String, Subscription> d = direct;
+      ConcurrentHashMap<String, ConcurrentHashMap<String, Subscription>> g = shared;
+      return children.isEmpty() && (d == null || d.isEmpty()) && (g == null || g.isEmpty());
+    }
   }
 
-  private final Node root = new Node();
+  private final Node root = new Node(null, "");
   private final ConcurrentHashMap<String, ConcurrentHashMap<TopicFilter, Subscription>> byClient =
       new ConcurrentHashMap<>();
   private final AtomicLong count = new AtomicLong();
@@ -39,16 +63,23 @@ public final class MemorySubscriptionStore implements SubscriptionStore {
   @Override
   public Subscription put(Subscription subscription) {
     TopicFilter filter = subscription.filter();
-    Node node = root;
-    for (String level : filter.filter().split("/", -1)) {
-      node = node.children.computeIfAbsent(level, k -> new Node());
-    }
-    if (filter.isShared()) {
-      node.shared
-          .computeIfAbsent(filter.shareGroup(), k -> new ConcurrentHashMap<>())
-          .put(subscription.clientId(), subscription);
-    } else {
-      node.direct.put(subscription.clientId(), subscription);
+    String[] levels = filter.filter().split("/", -1);
+    retry:
+    while (true) {
+      Node node = root;
+      for (String level : levels) {
+        node = child(node, level);
+        if (node == null) {
+          continue retry; // a node on the path was unlinked while we walked
+        }
+      }
+      synchronized (node) {
+        if (node.dead) {
+          continue;
+        }
+        insert(node, subscription);
+        break;
+      }
     }
     Subscription previous =
         byClient
@@ -60,6 +91,76 @@ public final class MemorySubscriptionStore implements SubscriptionStore {
     return previous;
   }
 
+  /**
+   * The child of {@code parent} for {@code level}, created if missing; null if {@code parent} was
+   * unlinked. Children are only created under the parent's monitor, after checking that it is
+   * alive, so a live node's ancestors are all linked.
+   */
+  private static Node child(Node parent, String level) {
+    Node c = parent.children.get(level);
+    if (c != null) {
+      return c;
+    }
+    synchronized (parent) {
+      if (parent.dead) {
+        return null;
+      }
+      return parent.children.computeIfAbsent(level, k -> new Node(parent, k));
+    }
+  }
+
+  /** Called under the node's monitor. */
+  private static void insert(Node node, Subscription subscription) {
+    TopicFilter filter = subscription.filter();
+    if (filter.isShared()) {
+      if (node.shared == null) {
+        node.shared = new ConcurrentHashMap<>(2);
+      }
+      node.shared
+          .computeIfAbsent(filter.shareGroup(), k -> new ConcurrentHashMap<>(2))
+          .put(subscription.clientId(), subscription);
+    } else {
+      if (node.direct == null) {
+        node.direct = new ConcurrentHashMap<>(2);
+      }
+      node.direct.put(subscription.clientId(), subscription);
+    }
+  }
+
+  /** Called under the node's monitor. */
+  private static void detach(Node node, String clientId, TopicFilter filter) {
+    if (filter.isShared()) {
+      var groups = node.shared;
+      var group = groups == null ? null : groups.get(filter.shareGroup());
+      if (group != null) {
+        group.remove(clientId);
+        if (group.isEmpty()) {
+          groups.remove(filter.shareGroup(), group);
+        }
+      }
+    } else if (node.direct != null) {
+      node.direct.remove(clientId);
+    }
+  }
+
+  /**
+   * Unlinks empty nodes from {@code node} upwards. A node's children are added under its monitor,
+   * which is held here, so an empty child map cannot hide a child being added.
+   */
+  private void prune(Node node) {
+    while (node != root) {
+      Node parent = node.parent;
+      synchronized (node) {
+        if (node.dead || !node.holdsNothing()) {
+          return;
+        }
+        node.dead = true;
+        parent.children.remove(node.level, node);
+      }
+      node = parent;
+    }
+  }
+
   @Override
   public boolean remove(String clientId, TopicFilter filter) {
     ConcurrentHashMap<TopicFilter, Subscription> mine = byClient.get(clientId);
@@ -67,18 +168,20 @@ public final class MemorySubscriptionStore implements SubscriptionStore {
       return false;
     }
     count.decrementAndGet();
-    Node node = find(filter);
-    if (node != null) {
-      if (filter.isShared()) {
-        ConcurrentHashMap<String, Subscription> group = node.shared.get(filter.shareGroup());
-        if (group != null) {
-          group.remove(clientId);
-        }
-      } else {
-        node.direct.remove(clientId);
+    while (true) {
+      Node node = find(filter);
+      if (node == null) {
+        return true;
       }
+      synchronized (node) {
+        if (node.dead) {
+          continue; // unlinked meanwhile: look again
+        }
+        detach(node, clientId, filter);
+      }
+      prune(node);
+      return true;
     }
-    return true;
   }
 
   private Node find(TopicFilter filter) {
@@ -154,8 +257,15 @@ public final class MemorySubscriptionStore implements SubscriptionStore {
 
   private static void collect(
       Node node, List<Subscription> direct, List<SubscriptionMatch.SharedGroup> shared) {
-    direct.addAll(node.direct.values());
-    for (var group : node.shared.entrySet()) {
+    var d = node.direct;
+    if (d != null) {
+      direct.addAll(d.values());
+    }
+    var groups = node.shared;
+    if (groups == null) {
+      return;
+    }
+    for (var group : groups.entrySet()) {
       List<Subscription> members = List.copyOf(group.getValue().values());
       if (!members.isEmpty()) {
         // all members of one group at one node share the filter, so name + filter is the key
@@ -168,5 +278,18 @@ public final class MemorySubscriptionStore implements SubscriptionStore {
   @Override
   public long count() {
     return count.get();
+  }
+
+  /** Trie nodes below the root, for tests of pruning. */
+  int nodeCount() {
+    return countBelow(root);
+  }
+
+  private static int countBelow(Node node) {
+    int n = 0;
+    for (Node child : node.children.values()) {
+      n += 1 + countBelow(child);
+    }
+    return n;
   }
 }
