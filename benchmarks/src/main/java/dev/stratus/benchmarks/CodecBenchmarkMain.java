@@ -40,7 +40,8 @@ public final class CodecBenchmarkMain {
       String method = r.getParams().getBenchmark();
       method = method.substring(method.lastIndexOf('.') + 1);
       boolean stratus = method.startsWith("stratus");
-      String operation = method.replace("stratus", "").replace("netty", "").toLowerCase(Locale.ROOT);
+      String operation =
+          method.replace("stratus", "").replace("netty", "").toLowerCase(Locale.ROOT);
       String key =
           String.format(
               Locale.ROOT,
@@ -52,7 +53,8 @@ public final class CodecBenchmarkMain {
       row[stratus ? 0 : 1] = r.getPrimaryResult().getScore();
     }
     List<String> lines = new ArrayList<>();
-    lines.add("| operation | payload | QoS | Stratus (ops/µs) | Netty (ops/µs) | Stratus ÷ Netty |");
+    lines.add(
+        "| operation | payload | QoS | Stratus (ops/µs) | Netty (ops/µs) | Stratus ÷ Netty |");
     lines.add("|---|---|---|---|---|---|");
     for (Map.Entry<String, double[]> e : rows.entrySet()) {
       double[] v = e.getValue();

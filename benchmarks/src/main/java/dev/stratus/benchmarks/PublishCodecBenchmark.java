@@ -38,7 +38,8 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * PUBLISH decode and encode, this codec against Netty's {@code netty-codec-mqtt}, on the same bytes.
+ * PUBLISH decode and encode, this codec against Netty's {@code netty-codec-mqtt}, on the same
+ * bytes.
  *
  * <p>What each side does per operation, so the comparison is fair:
  *
@@ -49,8 +50,8 @@ import org.openjdk.jmh.infra.Blackhole;
  *       way a Netty pipeline runs it (framing and decoding in one handler; the payload stays a
  *       retained slice of the input, no copy), then release the message.
  *   <li>Stratus encode: {@link PacketEncoder#encode} into an exactly sized array.
- *   <li>Netty encode: {@link MqttEncoder} in an {@link EmbeddedChannel} into a pooled {@link ByteBuf},
- *       then release it.
+ *   <li>Netty encode: {@link MqttEncoder} in an {@link EmbeddedChannel} into a pooled {@link
+ *       ByteBuf}, then release it.
  * </ul>
  *
  * Both sides decode MQTT 3.1.1 (Netty's default without a CONNECT on the channel).
@@ -60,7 +61,9 @@ import org.openjdk.jmh.infra.Blackhole;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xms512m", "-Xmx512m"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xms512m", "-Xmx512m"})
 public class PublishCodecBenchmark {
   static final String TOPIC = "sensors/building-7/floor-3/room-12/temperature";
 
