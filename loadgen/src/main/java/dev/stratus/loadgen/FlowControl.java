@@ -1,0 +1,78 @@
+package dev.stratus.loadgen;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Keeps at most {@code window} messages between the publishers and the average subscriber. Without
+ * it, publishers at QoS 0 (or QoS 1, whose PUBACK only says the broker has the message) could
+ * outrun the broker's deliveries and fill its queues: the run would measure how much the broker
+ * can buffer, or how much it drops, instead of what it sustains.
+ *
+ * <p>A broker may drop QoS 0 messages under load; the window would then never drain. When no
+ * delivery arrives for {@link #STALL_NANOS}, the messages still in flight are written off (they are
+ * counted as lost in the end anyway) and publishing resumes.
+ */
+final class FlowControl {
+  private static final long STALL_NANOS = 500_000_000L;
+  /** How long a waiting publisher sleeps between checks: short against a 1000 message window. */
+  private static final long PAUSE_NANOS = 50_000L;
+
+  private final AtomicLong sent = new AtomicLong();
+  private final Subscriber[] subscribers;
+  private final int window;
+  private long writtenOff;
+
+  FlowControl(Subscriber[] subscribers, int window) {
+    this.subscribers = subscribers;
+    this.window = window;
+  }
+
+  /** Messages sent so far by all publishers. */
+  long sent() {
+    return sent.get();
+  }
+
+  void sent(int n) {
+    sent.addAndGet(n);
+  }
+
+  /** Deliveries counted so far by all subscribers. */
+  long delivered() {
+    long total = 0;
+    for (Subscriber s : subscribers) {
+      total += s.delivered();
+    }
+    return total;
+  }
+
+  /** Blocks until {@code n} more messages fit in the window, or {@code stop} is set. */
+  void awaitRoom(int n, AtomicBoolean stop) {
+    long lastDelivered = -1;
+    long progressAt = System.nanoTime();
+    while (!stop.get()) {
+      long delivered = delivered();
+      if (inFlight(delivered) + n <= window) {
+        return;
+      }
+      long now = System.nanoTime();
+      if (delivered != lastDelivered) {
+        lastDelivered = delivered;
+        progressAt = now;
+      } else if (now - progressAt > STALL_NANOS) {
+        writeOff();
+        progressAt = now;
+      }
+      LockSupport.parkNanos(PAUSE_NANOS);
+    }
+  }
+
+  private synchronized long inFlight(long delivered) {
+    return sent.get() - delivered / subscribers.length - writtenOff;
+  }
+
+  private synchronized void writeOff() {
+    writtenOff += Math.max(0, inFlight(delivered()));
+  }
+}
