@@ -17,12 +17,37 @@ import java.nio.ByteBuffer;
  * }
  * }</pre>
  *
- * Not thread-safe: one framer per connection.
+ * <p>How: when a whole packet is already inside {@code input}, the frame is a zero-copy slice of
+ * it. Only a packet that spans calls is copied, into an array of exactly its size allocated once
+ * its fixed header is complete (so never above the maximum). The fixed header itself (at most 5
+ * bytes) is collected in a small array while it is incomplete.
+ *
+ * <p>Not thread-safe: one framer per connection. After it throws, the stream is unusable (the
+ * connection must be closed) and so is the framer.
  */
 public final class Framer {
+  /** Fixed header: 1 type byte and at most 4 remaining length bytes [MQTT-1.5.5-1]. */
+  private static final int MAX_HEADER = 5;
+
+  private final int maximumPacketSize;
+
+  /** The incomplete fixed header of a packet split across calls. */
+  private final byte[] header = new byte[MAX_HEADER];
+
+  private int headerLength;
+
+  /** The packet being assembled across calls once its size is known, else null. */
+  private byte[] packet;
+
+  private int packetFilled;
+
   /** Creates a framer that refuses packets larger than {@code maximumPacketSize} bytes in total. */
   public Framer(int maximumPacketSize) {
-    throw new UnsupportedOperationException("not yet implemented");
+    if (maximumPacketSize < 2) {
+      throw new IllegalArgumentException(
+          "the maximum packet size must allow at least a 2 byte packet: " + maximumPacketSize);
+    }
+    this.maximumPacketSize = maximumPacketSize;
   }
 
   /**
@@ -34,11 +59,91 @@ public final class Framer {
    *     Packet), or a packet above the maximum size (reason Packet too large)
    */
   public FrameResult next(ByteBuffer input) throws MqttDecodeException {
-    throw new UnsupportedOperationException("not yet implemented");
+    if (packet != null) {
+      return continuePacket(input);
+    }
+    if (headerLength > 0) {
+      return continueHeader(input);
+    }
+    // Nothing buffered: parse the fixed header in place, without consuming it yet.
+    int start = input.position();
+    int available = input.remaining();
+    if (available == 0) {
+      return new FrameResult.NeedMoreBytes(1);
+    }
+    int remainingLength = 0;
+    for (int i = 1; ; i++) {
+      if (i >= available) {
+        // the header itself is split: keep its bytes
+        input.get(header, 0, available);
+        headerLength = available;
+        return new FrameResult.NeedMoreBytes(1);
+      }
+      int b = input.get(start + i) & 0xFF;
+      remainingLength |= (b & 0x7F) << (7 * (i - 1));
+      if (!VariableByteInteger.checkByte(i - 1, b, "the remaining length")) {
+        int total = checkSize(i + 1, remainingLength);
+        if (total <= available) {
+          ByteBuffer frame = input.slice(start, total);
+          input.position(start + total);
+          return new FrameResult.Frame(frame);
+        }
+        packet = new byte[total];
+        packetFilled = available;
+        input.get(packet, 0, available);
+        return new FrameResult.NeedMoreBytes(total - available);
+      }
+    }
   }
 
   /** Bytes of an unfinished packet held inside the framer. */
   public int buffered() {
-    throw new UnsupportedOperationException("not yet implemented");
+    return packet != null ? packetFilled : headerLength;
+  }
+
+  private FrameResult continueHeader(ByteBuffer input) throws MqttDecodeException {
+    while (input.hasRemaining()) {
+      int b = input.get() & 0xFF;
+      header[headerLength++] = (byte) b;
+      if (!VariableByteInteger.checkByte(headerLength - 2, b, "the remaining length")) {
+        int remainingLength = 0;
+        for (int i = 1; i < headerLength; i++) {
+          remainingLength |= (header[i] & 0x7F) << (7 * (i - 1));
+        }
+        int total = checkSize(headerLength, remainingLength);
+        packet = new byte[total];
+        System.arraycopy(header, 0, packet, 0, headerLength);
+        packetFilled = headerLength;
+        headerLength = 0;
+        return continuePacket(input);
+      }
+    }
+    return new FrameResult.NeedMoreBytes(1);
+  }
+
+  private FrameResult continuePacket(ByteBuffer input) {
+    int n = Math.min(packet.length - packetFilled, input.remaining());
+    input.get(packet, packetFilled, n);
+    packetFilled += n;
+    if (packetFilled < packet.length) {
+      return new FrameResult.NeedMoreBytes(packet.length - packetFilled);
+    }
+    ByteBuffer frame = ByteBuffer.wrap(packet);
+    packet = null;
+    packetFilled = 0;
+    return new FrameResult.Frame(frame);
+  }
+
+  /** The total size of the packet, refused above the maximum before its body is buffered. */
+  private int checkSize(int headerSize, int remainingLength) throws MqttDecodeException {
+    long total = (long) headerSize + remainingLength;
+    if (total > maximumPacketSize) {
+      throw MqttDecodeException.tooLarge(
+          "[MQTT-3.2.2-15] a packet of "
+              + total
+              + " bytes exceeds the maximum packet size of "
+              + maximumPacketSize);
+    }
+    return (int) total;
   }
 }

@@ -36,6 +36,14 @@ public final class TopicName implements Comparable<TopicName> {
     return new TopicName(value);
   }
 
+  /**
+   * For the decoder's fast path, which has already checked that {@code value} is non-empty ASCII
+   * without wildcards or U+0000, and at most 65,535 bytes long (its length is a two byte integer).
+   */
+  static TopicName validated(String value) {
+    return new TopicName(value);
+  }
+
   /** Null when the value is a valid non-empty topic name, else the rule it breaks. */
   public static String problem(String value) {
     if (value.isEmpty()) {
