@@ -5,10 +5,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Keeps at most {@code window} messages between the publishers and the average subscriber. Without
- * it, publishers at QoS 0 (or QoS 1, whose PUBACK only says the broker has the message) could
- * outrun the broker's deliveries and fill its queues: the run would measure how much the broker
- * can buffer, or how much it drops, instead of what it sustains.
+ * Keeps at most {@code window} deliveries owed but not yet received (a message published to 100
+ * subscribers owes 100 deliveries) between the publishers and the subscribers. Without it,
+ * publishers at QoS 0 (or QoS 1, whose PUBACK only says the broker has the message) could outrun
+ * the broker's deliveries and fill its queues: the run would measure how much the broker can
+ * buffer, or how much it drops, instead of what it sustains.
  *
  * <p>A broker may drop QoS 0 messages under load; the window would then never drain. When no
  * delivery arrives for {@link #STALL_NANOS}, the messages still in flight are written off (they are
@@ -16,7 +17,8 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class FlowControl {
   private static final long STALL_NANOS = 500_000_000L;
-  /** How long a waiting publisher sleeps between checks: short against a 1000 message window. */
+
+  /** How long a waiting publisher sleeps between checks: short against the default window. */
   private static final long PAUSE_NANOS = 50_000L;
 
   private final AtomicLong sent = new AtomicLong();
@@ -53,7 +55,7 @@ final class FlowControl {
     long progressAt = System.nanoTime();
     while (!stop.get()) {
       long delivered = delivered();
-      if (inFlight(delivered) + n <= window) {
+      if (inFlight(delivered) + (long) n * subscribers.length <= window) {
         return;
       }
       long now = System.nanoTime();
@@ -69,7 +71,7 @@ final class FlowControl {
   }
 
   private synchronized long inFlight(long delivered) {
-    return sent.get() - delivered / subscribers.length - writtenOff;
+    return sent.get() * subscribers.length - delivered - writtenOff;
   }
 
   private synchronized void writeOff() {

@@ -53,7 +53,11 @@ final class IdleScenario {
             connections.set(
                 i,
                 MqttConnection.open(
-                    options.url(), options.mqttVersion(), "lg-" + runId + "-i" + i, 0, READ_BUFFER));
+                    options.url(),
+                    options.mqttVersion(),
+                    "lg-" + runId + "-i" + i,
+                    0,
+                    READ_BUFFER));
             connected.incrementAndGet();
           },
           firstError);

@@ -12,7 +12,6 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
@@ -72,7 +71,8 @@ final class LatencyScenario {
               : new Semaphore(Math.min(options.inflight(), publisher.brokerReceiveMaximum()));
       if (inflight != null) {
         MqttConnection acked = publisher;
-        ackThread = ThroughputScenario.start("latency-puback-reader", () -> readAcks(acked, inflight));
+        ackThread =
+            ThroughputScenario.start("latency-puback-reader", () -> readAcks(acked, inflight));
       }
 
       PublishBatch packet =
@@ -108,7 +108,8 @@ final class LatencyScenario {
       subscriber.disconnect();
       subscriberThread.join(5_000);
       if (sampler.failure != null) {
-        throw new IOException("subscriber failed: " + sampler.failure.getMessage(), sampler.failure);
+        throw new IOException(
+            "subscriber failed: " + sampler.failure.getMessage(), sampler.failure);
       }
       long[] samples = Arrays.copyOf(sampler.samples, sampler.sampleCount);
       Arrays.sort(samples);

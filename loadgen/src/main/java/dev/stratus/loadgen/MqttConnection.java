@@ -33,6 +33,7 @@ import java.util.List;
 final class MqttConnection implements Closeable {
   /** The largest packet MQTT can express (remaining length 268,435,455 plus a 5 byte header). */
   private static final int MAXIMUM_PACKET_SIZE = 268_435_460;
+
   /** The receive maximum a v5 broker assumes when CONNACK does not say (MQTT 5.0 §3.2.2.3.3). */
   private static final int DEFAULT_RECEIVE_MAXIMUM = 65_535;
 
@@ -60,8 +61,8 @@ final class MqttConnection implements Closeable {
   /**
    * Connects with a clean session and waits for a successful CONNACK.
    *
-   * @param keepAliveSeconds 0 turns keepalive off, so that idle connections stay open without
-   *     pings [MQTT-3.1.2-23 / MQTT 5.0 §3.1.2.10]
+   * @param keepAliveSeconds 0 turns keepalive off, so that idle connections stay open without pings
+   *     [MQTT-3.1.2-23 / MQTT 5.0 §3.1.2.10]
    * @param readBufferBytes bytes read per system call: small for idle connections, large for load
    */
   static MqttConnection open(
@@ -161,8 +162,8 @@ final class MqttConnection implements Closeable {
   }
 
   /**
-   * Reads until the stream ends or the connection is closed by another thread, handing every
-   * packet to {@code handler}. Returns normally at the end of the stream.
+   * Reads until the stream ends or the connection is closed by another thread, handing every packet
+   * to {@code handler}. Returns normally at the end of the stream.
    */
   void pump(FrameHandler handler) throws IOException {
     try {
@@ -209,8 +210,8 @@ final class MqttConnection implements Closeable {
   }
 
   /**
-   * The packet id of a QoS 1 or 2 PUBLISH, read in place: it follows the fixed header and the
-   * topic name [MQTT-3.3.2-1], in every version.
+   * The packet id of a QoS 1 or 2 PUBLISH, read in place: it follows the fixed header and the topic
+   * name [MQTT-3.3.2-1], in every version.
    */
   static int publishPacketId(ByteBuffer packet) {
     int i = packet.position() + 1;

@@ -10,9 +10,9 @@ import java.util.List;
  *
  * @param publishers publishers of the fan-in scenario (its one subscriber is fixed)
  * @param subscribers subscribers of the fan-out scenario (its one publisher is fixed)
- * @param window how many messages may be sent but not yet received (per subscriber, on average)
- *     before publishers wait; keeps the broker's queues bounded so that throughput is what the
- *     broker sustains, not what it can buffer
+ * @param window how many deliveries may be owed but not yet received (a message to 100 subscribers
+ *     owes 100) before publishers wait; keeps the broker's queues bounded so that throughput is
+ *     what the broker sustains, not what it can buffer
  * @param inflight QoS 1 PUBLISH packets a publisher may have unacknowledged
  */
 public record Options(
@@ -66,7 +66,7 @@ public record Options(
         --broker-pid PID       read the broker's VmRSS from /proc for the idle scenario
         --mqtt-version V       3.1.1 | 5 (default 3.1.1)
         --format F             text | markdown (default text)
-        --window N             messages sent but not yet received before publishers wait (default 1000)
+        --window N             deliveries owed but not yet received before publishers wait (default 20000)
         --inflight N           unacknowledged QoS 1 publishes per publisher (default 100)
       """;
 
@@ -100,7 +100,7 @@ public record Options(
     long brokerPid = -1;
     MqttVersion version = MqttVersion.V3_1_1;
     Format format = Format.TEXT;
-    int window = 1000;
+    int window = 20_000;
     int inflight = 100;
     for (int i = 0; i < args.length; i++) {
       String name = args[i];
@@ -195,8 +195,7 @@ public record Options(
         inflight);
   }
 
-  private static int positive(String name, String value, int min, int max)
-      throws UsageException {
+  private static int positive(String name, String value, int min, int max) throws UsageException {
     try {
       int n = Integer.parseInt(value);
       if (n >= min && n <= max) {

@@ -13,9 +13,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * {@code count} identical PUBLISH packets encoded once, back to back, so that a publisher sends a
  * whole batch with one write. QoS 1 packets need distinct packet ids: {@link #assignPacketIds}
- * patches them in place, at the offset the encoder put them (after the topic name
- * [MQTT-3.3.2-1]). The payload is the last field of a PUBLISH, so {@link #payloadOffset} lets the
- * latency scenario write a timestamp into it.
+ * patches them in place, at the offset the encoder put them (after the topic name [MQTT-3.3.2-1]).
+ * The payload is the last field of a PUBLISH, so {@link #payloadOffset} lets the latency scenario
+ * write a timestamp into it.
  */
 final class PublishBatch {
   private final byte[] bytes;
@@ -51,7 +51,6 @@ final class PublishBatch {
       throw new IllegalStateException("the encoder did not put the packet id after the topic");
     }
   }
-
 
   /** Gives the packets the next {@code n} packet ids, 1..65535 then again from 1. */
   void assignPacketIds(int n) {

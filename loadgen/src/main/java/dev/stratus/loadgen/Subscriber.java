@@ -16,6 +16,7 @@ final class Subscriber implements MqttConnection.FrameHandler, Runnable {
   private final MqttConnection connection;
   private final byte[] pubAck;
   private final byte[] acks = new byte[16 * 1024];
+
   /** Published after each read, for the publishers' flow control and the measurement. */
   private final AtomicLong delivered = new AtomicLong();
 

@@ -20,9 +20,12 @@ import java.util.function.Consumer;
 final class ThroughputScenario {
   /** Bytes per batched write: a few TCP segments, enough to make system calls cheap. */
   private static final int BATCH_BYTES = 16 * 1024;
+
   private static final int MAX_BATCH = 64;
+
   /** The drain ends when no delivery arrived for this long (or everything arrived). */
   private static final long QUIET_NANOS = 2_000_000_000L;
+
   private static final long DRAIN_LIMIT_NANOS = 30_000_000_000L;
   private static final int READ_BUFFER = 64 * 1024;
 
@@ -78,7 +81,9 @@ final class ThroughputScenario {
             new PublishBatch(topic, qos, options.payload(), options.mqttVersion(), 1).packetSize();
         int perBatch = Math.max(1, Math.min(MAX_BATCH, BATCH_BYTES / packetSize));
         // A batch must fit in the windows, and leave room for the next one to be on its way.
-        perBatch = Math.max(1, Math.min(perBatch, options.window() / (2 * publisherCount)));
+        perBatch =
+            Math.max(
+                1, Math.min(perBatch, options.window() / (2 * publisherCount * subscriberCount)));
         if (qos != QoS.AT_MOST_ONCE) {
           perBatch = Math.max(1, Math.min(perBatch, inflight / 2));
         }
@@ -108,13 +113,15 @@ final class ThroughputScenario {
       double window = (System.nanoTime() - t0) / 1e9;
 
       stop.set(true);
-      for (Thread t : writers) {
-        t.join(5_000);
+      for (int i = 0; i < writers.size(); i++) {
+        writers.get(i).join(5_000);
+        if (writers.get(i).isAlive()) {
+          // Blocked in a write the broker does not read: closing the connection unblocks it.
+          publishers.get(i).close();
+        }
       }
-      // A publisher still blocked in a write is unblocked by closing its connection.
-      for (Publisher p : publishers) {
-        p.close();
-      }
+      // Publishers stay connected while the broker delivers: closing a socket with PUBACKs still
+      // unread makes Linux send a reset, which discards what the broker has not read yet.
       long sent = flow.sent();
       long expected = sent * subscriberCount;
       long received = drain(flow, expected);

@@ -28,12 +28,14 @@ final class WebSocketTransport implements Transport {
   private static final int OP_CLOSE = 0x8;
   private static final int OP_PING = 0x9;
   private static final int OP_PONG = 0xA;
+
   /** Room for a whole control frame (125 bytes of payload, RFC 6455 §5.5) and the HTTP response. */
   private static final int MIN_READ_BUFFER = 1024;
 
   private final Socket socket;
   private final InputStream in;
   private final OutputStream out;
+
   /** Bytes read from the socket but not consumed yet: frame headers, small payloads. */
   private final byte[] inBuffer;
 
@@ -101,8 +103,7 @@ final class WebSocketTransport implements Transport {
       }
       inLimit += n;
     }
-    String[] lines =
-        new String(inBuffer, 0, end, StandardCharsets.ISO_8859_1).split("\r\n", -1);
+    String[] lines = new String(inBuffer, 0, end, StandardCharsets.ISO_8859_1).split("\r\n", -1);
     inPosition = end + 4;
     if (!lines[0].matches("HTTP/1\\.1 101( .*)?")) {
       throw new IOException("WebSocket upgrade refused: " + lines[0]);
