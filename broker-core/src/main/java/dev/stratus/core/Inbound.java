@@ -17,9 +17,9 @@ public interface Inbound {
   void packetReceived(ConnectionId connection, Packet packet);
 
   /**
-   * The bytes could not be framed or decoded. The engine answers as the spec says (a v5
-   * DISCONNECT with the exception's reason code after CONNACK, a plain close otherwise), publishes
-   * the will [MQTT-3.1.2-10], and closes the connection through {@link Outbound#close}.
+   * The bytes could not be framed or decoded. The engine answers as the spec says (a v5 DISCONNECT
+   * with the exception's reason code after CONNACK, a plain close otherwise), publishes the will
+   * [MQTT-3.1.2-10], and closes the connection through {@link Outbound#close}.
    */
   void decodeFailed(ConnectionId connection, MqttDecodeException error);
 

@@ -10,7 +10,10 @@ package dev.stratus.core;
  */
 public interface Outbound {
 
-  /** Sends one whole encoded packet. Unknown or closed connections are ignored. */
+  /**
+   * Sends one whole encoded packet. Unknown or closed connections are ignored. The array may be
+   * shared with other connections (a QoS 0 fan-out encodes once): never write to it.
+   */
   void send(ConnectionId connection, byte[] packet);
 
   /** Closes the connection after what was sent before has been written. */

@@ -1,0 +1,298 @@
+package dev.stratus.bridge;
+
+import dev.stratus.codec.Disconnect;
+import dev.stratus.codec.MqttVersion;
+import dev.stratus.codec.PacketEncoder;
+import dev.stratus.codec.Properties;
+import dev.stratus.codec.ReasonCode;
+import dev.stratus.core.ConnectionId;
+import dev.stratus.core.Inbound;
+import dev.stratus.core.Outbound;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * The bridge's listeners and sockets: accepts MQTT clients over TCP, TLS and WebSocket, hands their
+ * packets to the engine ({@link Inbound}) and writes what the engine sends ({@link Outbound}).
+ *
+ * <p>Every socket gets a virtual thread that reads it (see {@link Connection}); writes happen on
+ * short-lived virtual threads, so {@link #send} never blocks. Lifecycle: construct, {@link #start},
+ * then {@link #drain} for a graceful stop or {@link #close} to drop everything.
+ */
+public final class Bridge implements Outbound, AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(Bridge.class.getName());
+  private static final int BACKLOG = 4096;
+
+  /** A bound listener. */
+  public record Endpoint(Protocol protocol, InetSocketAddress address) {
+    /** {@code tcp 127.0.0.1:1883}, {@code tls ...}, {@code ws ws://127.0.0.1:8080/mqtt}. */
+    public String describe() {
+      String hostPort = address.getAddress().getHostAddress() + ":" + address.getPort();
+      return switch (protocol) {
+        case TCP, TLS -> protocol.label() + " " + hostPort;
+        case WS -> "ws ws://" + hostPort + WebSocketHandshake.PATH;
+      };
+    }
+  }
+
+  /** Counters for logs and tests. */
+  public record Stats(
+      int openConnections,
+      long acceptedConnections,
+      long droppedQos0Packets,
+      long slowConsumersClosed) {}
+
+  private final BridgeConfig config;
+  private final ConcurrentHashMap<ConnectionId, Connection> connections = new ConcurrentHashMap<>();
+  private final List<ServerSocket> servers = new ArrayList<>();
+  private final List<Endpoint> endpoints = new ArrayList<>();
+  private final ScheduledThreadPoolExecutor scheduler;
+  private final AtomicLong nextConnection = new AtomicLong();
+  private final LongAdder accepted = new LongAdder();
+  private final LongAdder droppedQos0 = new LongAdder();
+  private final LongAdder slowClosed = new LongAdder();
+  private volatile Inbound inbound;
+  private volatile boolean stopping;
+
+  public Bridge(BridgeConfig config) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.scheduler =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "bridge-timer");
+              t.setDaemon(true);
+              return t;
+            });
+    // Close timers are cancelled-or-fired per closed connection; do not let them pile up.
+    scheduler.setRemoveOnCancelPolicy(true);
+  }
+
+  /**
+   * Binds every enabled listener, then starts accepting. Either all listeners start or none does.
+   *
+   * @throws BindException naming the listener, e.g. {@code tcp 127.0.0.1:1883: Address already in
+   *     use}
+   */
+  public synchronized void start(Inbound engine) throws IOException {
+    if (inbound != null) {
+      throw new IllegalStateException("already started");
+    }
+    inbound = Objects.requireNonNull(engine, "engine");
+    InetAddress host = InetAddress.getByName(config.host());
+    try {
+      bind(Protocol.TCP, host, config.tcpPort());
+      bind(Protocol.TLS, host, config.tlsPort());
+      bind(Protocol.WS, host, config.wsPort());
+    } catch (IOException e) {
+      closeServers();
+      throw e;
+    }
+    for (int i = 0; i < servers.size(); i++) {
+      ServerSocket server = servers.get(i);
+      Protocol protocol = endpoints.get(i).protocol();
+      Thread.ofVirtual()
+          .name("accept-" + protocol.label())
+          .start(() -> acceptLoop(server, protocol));
+    }
+  }
+
+  private void bind(Protocol protocol, InetAddress host, int port) throws IOException {
+    if (port < 0) {
+      return;
+    }
+    ServerSocket server = new ServerSocket();
+    try {
+      server.setReuseAddress(true);
+      server.bind(new InetSocketAddress(host, port), BACKLOG);
+    } catch (IOException e) {
+      server.close();
+      BindException named =
+          new BindException(
+              protocol.label() + " " + host.getHostAddress() + ":" + port + ": " + e.getMessage());
+      named.initCause(e);
+      throw named;
+    }
+    servers.add(server);
+    endpoints.add(new Endpoint(protocol, new InetSocketAddress(host, server.getLocalPort())));
+  }
+
+  private void acceptLoop(ServerSocket server, Protocol protocol) {
+    while (!server.isClosed()) {
+      Socket raw;
+      try {
+        raw = server.accept();
+      } catch (IOException e) {
+        if (!server.isClosed()) {
+          LOG.log(System.Logger.Level.WARNING, "accept failed on " + protocol.label(), e);
+        }
+        continue;
+      }
+      try {
+        Socket socket = raw;
+        if (protocol == Protocol.TLS) {
+          // Layered on the plain socket (not an SSLServerSocket) so that an abort can close the
+          // TCP socket directly, even while a TLS write is blocked on a slow client.
+          SSLSocket ssl =
+              (SSLSocket)
+                  config
+                      .tls()
+                      .getSocketFactory()
+                      .createSocket(
+                          raw, raw.getInetAddress().getHostAddress(), raw.getPort(), true);
+          ssl.setUseClientMode(false);
+          socket = ssl;
+        }
+        ConnectionId id =
+            new ConnectionId(
+                config.edgeId() + "-" + Long.toHexString(nextConnection.incrementAndGet()));
+        Connection connection = new Connection(id, this, protocol, raw, socket);
+        connections.put(id, connection);
+        accepted.increment();
+        if (stopping) {
+          connection.abort();
+          connections.remove(id);
+          continue;
+        }
+        Thread.startVirtualThread(connection::run);
+      } catch (IOException | RuntimeException e) {
+        LOG.log(
+            System.Logger.Level.WARNING, "could not set up a " + protocol.label() + " socket", e);
+        try {
+          raw.close();
+        } catch (IOException ignored) {
+          // The peer is gone either way.
+        }
+      }
+    }
+  }
+
+  /** The bound listeners, in the order tcp, tls, ws (disabled ones absent). */
+  public synchronized List<Endpoint> endpoints() {
+    return List.copyOf(endpoints);
+  }
+
+  /** The bound port of {@code protocol}, or -1 when that listener is off. */
+  public synchronized int port(Protocol protocol) {
+    for (Endpoint e : endpoints) {
+      if (e.protocol() == protocol) {
+        return e.address().getPort();
+      }
+    }
+    return -1;
+  }
+
+  public Stats stats() {
+    return new Stats(connections.size(), accepted.sum(), droppedQos0.sum(), slowClosed.sum());
+  }
+
+  @Override
+  public void send(ConnectionId connection, byte[] packet) {
+    Connection c = connections.get(connection);
+    if (c != null && packet.length > 0) {
+      c.send(packet);
+    }
+  }
+
+  @Override
+  public void close(ConnectionId connection) {
+    Connection c = connections.get(connection);
+    if (c != null) {
+      c.close();
+    }
+  }
+
+  /**
+   * Graceful stop: stops accepting, tells each MQTT 5 client DISCONNECT 0x8B (Server shutting
+   * down), flushes and closes every connection, and waits up to {@code grace} for the readers to
+   * finish (each reports {@code connectionLost} to the engine). Returns true if all finished.
+   */
+  public boolean drain(Duration grace) throws InterruptedException {
+    stopping = true;
+    closeServers();
+    byte[] shuttingDown =
+        PacketEncoder.encode(
+            new Disconnect(ReasonCode.SERVER_SHUTTING_DOWN, Properties.NONE), MqttVersion.V5);
+    for (Connection c : connections.values()) {
+      c.shutdown(shuttingDown);
+    }
+    long deadline = System.nanoTime() + grace.toNanos();
+    while (!connections.isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    boolean clean = connections.isEmpty();
+    close();
+    return clean;
+  }
+
+  /** Drops every connection and listener at once. */
+  @Override
+  public void close() {
+    stopping = true;
+    closeServers();
+    for (Connection c : connections.values()) {
+      c.abort();
+    }
+    scheduler.shutdownNow();
+  }
+
+  private synchronized void closeServers() {
+    for (ServerSocket s : servers) {
+      try {
+        s.close();
+      } catch (IOException ignored) {
+        // Closing a listener cannot usefully fail.
+      }
+    }
+  }
+
+  // Used by Connection.
+
+  BridgeConfig config() {
+    return config;
+  }
+
+  Inbound inbound() {
+    return inbound;
+  }
+
+  void removed(Connection connection) {
+    connections.remove(connection.id, connection);
+  }
+
+  void countDroppedQos0() {
+    droppedQos0.increment();
+  }
+
+  void countSlowConsumerClosed() {
+    slowClosed.increment();
+  }
+
+  void schedule(Runnable task, Duration delay) {
+    if (!scheduler.isShutdown()) {
+      try {
+        scheduler.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException raceWithShutdown) {
+        task.run();
+      }
+    }
+  }
+
+  void startVirtualThread(Runnable task) {
+    Thread.startVirtualThread(task);
+  }
+}

@@ -1,0 +1,148 @@
+package dev.stratus.bridge;
+
+import java.time.Duration;
+import java.util.Objects;
+import javax.net.ssl.SSLContext;
+
+/**
+ * How the bridge listens and how much it buffers.
+ *
+ * @param host the address every listener binds
+ * @param tcpPort plain MQTT; 0 picks a free port, negative disables the listener
+ * @param tlsPort MQTT over TLS; needs {@code tls}; 0 picks a free port, negative disables
+ * @param wsPort MQTT over WebSocket at {@code /mqtt}; 0 picks a free port, negative disables
+ * @param tls the server's TLS context, or null when TLS is off
+ * @param edgeId names this task in connection ids and in {@code ConnectionInfo.edge()}
+ * @param maximumPacketSize the largest inbound packet accepted; checked before it is buffered
+ * @param outboundSoftLimit queued outbound bytes above which QoS 0 PUBLISH packets are dropped
+ * @param outboundHardLimit queued outbound bytes above which the connection is closed
+ * @param connectTimeout how long a new connection may take for its TLS or WebSocket handshake and
+ *     its CONNECT packet before it is closed
+ * @param closeGrace how long a requested close waits for queued bytes to be written
+ */
+public record BridgeConfig(
+    String host,
+    int tcpPort,
+    int tlsPort,
+    int wsPort,
+    SSLContext tls,
+    String edgeId,
+    int maximumPacketSize,
+    int outboundSoftLimit,
+    int outboundHardLimit,
+    Duration connectTimeout,
+    Duration closeGrace) {
+
+  /** 1 MiB: large enough for typical IoT payloads, small enough that a hostile length is cheap. */
+  public static final int DEFAULT_MAXIMUM_PACKET_SIZE = 1 << 20;
+
+  public static final int DEFAULT_OUTBOUND_SOFT_LIMIT = 256 * 1024;
+  public static final int DEFAULT_OUTBOUND_HARD_LIMIT = 4 << 20;
+
+  public BridgeConfig {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(edgeId, "edgeId");
+    Objects.requireNonNull(connectTimeout, "connectTimeout");
+    Objects.requireNonNull(closeGrace, "closeGrace");
+    if (tlsPort >= 0 && tls == null) {
+      throw new IllegalArgumentException("the TLS listener needs a certificate and a key");
+    }
+    if (maximumPacketSize < 2) {
+      throw new IllegalArgumentException("maximumPacketSize must be at least 2");
+    }
+    if (outboundSoftLimit <= 0 || outboundHardLimit < outboundSoftLimit) {
+      throw new IllegalArgumentException("need 0 < outboundSoftLimit <= outboundHardLimit");
+    }
+  }
+
+  /** Loopback, free ports for TCP and WebSocket, TLS off, default limits: for tests. */
+  public static BridgeConfig loopbackDefaults() {
+    return new BridgeConfig(
+        "127.0.0.1",
+        0,
+        -1,
+        0,
+        null,
+        "bridge-test",
+        DEFAULT_MAXIMUM_PACKET_SIZE,
+        DEFAULT_OUTBOUND_SOFT_LIMIT,
+        DEFAULT_OUTBOUND_HARD_LIMIT,
+        Duration.ofSeconds(10),
+        Duration.ofSeconds(5));
+  }
+
+  public BridgeConfig withPorts(int tcp, int tlsPort, int ws) {
+    return new BridgeConfig(
+        host,
+        tcp,
+        tlsPort,
+        ws,
+        tls,
+        edgeId,
+        maximumPacketSize,
+        outboundSoftLimit,
+        outboundHardLimit,
+        connectTimeout,
+        closeGrace);
+  }
+
+  public BridgeConfig withTls(SSLContext context, int port) {
+    return new BridgeConfig(
+        host,
+        tcpPort,
+        port,
+        wsPort,
+        context,
+        edgeId,
+        maximumPacketSize,
+        outboundSoftLimit,
+        outboundHardLimit,
+        connectTimeout,
+        closeGrace);
+  }
+
+  public BridgeConfig withOutboundLimits(int soft, int hard) {
+    return new BridgeConfig(
+        host,
+        tcpPort,
+        tlsPort,
+        wsPort,
+        tls,
+        edgeId,
+        maximumPacketSize,
+        soft,
+        hard,
+        connectTimeout,
+        closeGrace);
+  }
+
+  public BridgeConfig withMaximumPacketSize(int size) {
+    return new BridgeConfig(
+        host,
+        tcpPort,
+        tlsPort,
+        wsPort,
+        tls,
+        edgeId,
+        size,
+        outboundSoftLimit,
+        outboundHardLimit,
+        connectTimeout,
+        closeGrace);
+  }
+
+  public BridgeConfig withConnectTimeout(Duration timeout) {
+    return new BridgeConfig(
+        host,
+        tcpPort,
+        tlsPort,
+        wsPort,
+        tls,
+        edgeId,
+        maximumPacketSize,
+        outboundSoftLimit,
+        outboundHardLimit,
+        timeout,
+        closeGrace);
+  }
+}

@@ -1,0 +1,1183 @@
+package dev.stratus.core;
+
+import dev.stratus.codec.Auth;
+import dev.stratus.codec.ConnAck;
+import dev.stratus.codec.Connect;
+import dev.stratus.codec.Disconnect;
+import dev.stratus.codec.MqttDecodeException;
+import dev.stratus.codec.MqttVersion;
+import dev.stratus.codec.Packet;
+import dev.stratus.codec.PacketEncoder;
+import dev.stratus.codec.PingReq;
+import dev.stratus.codec.PingResp;
+import dev.stratus.codec.Properties;
+import dev.stratus.codec.PubAck;
+import dev.stratus.codec.PubComp;
+import dev.stratus.codec.PubRec;
+import dev.stratus.codec.PubRel;
+import dev.stratus.codec.Publish;
+import dev.stratus.codec.QoS;
+import dev.stratus.codec.ReasonCode;
+import dev.stratus.codec.SubAck;
+import dev.stratus.codec.Subscribe;
+import dev.stratus.codec.TopicFilter;
+import dev.stratus.codec.TopicName;
+import dev.stratus.codec.TopicSubscription;
+import dev.stratus.codec.UnsubAck;
+import dev.stratus.codec.Unsubscribe;
+import dev.stratus.codec.Will;
+import dev.stratus.core.auth.AuthResult;
+import dev.stratus.core.auth.Authenticator;
+import dev.stratus.core.auth.Authorizer;
+import dev.stratus.core.auth.ConnectRequest;
+import dev.stratus.core.store.ConnectionRecord;
+import dev.stratus.core.store.ConnectionStore;
+import dev.stratus.core.store.OutboundFlight;
+import dev.stratus.core.store.QueuedDelivery;
+import dev.stratus.core.store.Session;
+import dev.stratus.core.store.Stores;
+import dev.stratus.core.store.Subscription;
+import dev.stratus.core.store.SubscriptionMatch;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The MQTT engine: every protocol rule of MQTT 3.1, 3.1.1 and 5.0, driven by {@link Inbound} events
+ * and {@link #runTimers()}, producing effects through {@link Outbound} and the store ports of
+ * {@link Stores}. Everything the protocol needs from one event to the next is in the stores, so a
+ * stateless edge (a Lambda invocation) can build a {@code Broker} per invocation on shared stores;
+ * the fields of this object hold only configuration, statistics and the shared subscription
+ * round-robin cursor.
+ *
+ * <p>Wiring an edge with in-memory stores and anonymous access (development mode):
+ *
+ * <pre>{@code
+ * Broker broker = new Broker(BrokerConfig.development(), Stores.inMemory(), outbound,
+ *     InstantSource.system(), Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL);
+ * scheduler.scheduleAtFixedRate(broker::runTimers, 1, 1, TimeUnit.SECONDS);
+ * // then, per connection: broker.connectionOpened(info); broker.packetReceived(id, packet); ...
+ * }</pre>
+ *
+ * <p>Threading: for one connection, {@link Inbound} calls come in order, one at a time; different
+ * connections call concurrently, and {@link #runTimers()} may run at the same time. State of one
+ * client id is changed under that client's lock (a stripe of a fixed lock array); a thread holds at
+ * most one such lock at a time (routing a message to subscribers happens with no lock held), so
+ * there is no lock ordering to get wrong and no broker-wide lock on the publish path.
+ */
+public final class Broker implements Inbound {
+  private static final System.Logger LOG = System.getLogger(Broker.class.getName());
+  private static final int LOCK_STRIPES = 1024;
+
+  private final BrokerConfig config;
+  private final Stores stores;
+  private final ConnectionStore connections;
+  private final Outbound outbound;
+  private final InstantSource clock;
+  private final Authenticator authenticator;
+  private final Authorizer authorizer;
+  private final ReentrantLock[] locks = new ReentrantLock[LOCK_STRIPES];
+  private final ConcurrentHashMap<String, AtomicInteger> sharedCursors = new ConcurrentHashMap<>();
+  private final Instant startedAt;
+  private volatile Instant nextSysUpdate;
+
+  private final LongAdder messagesReceived = new LongAdder();
+  private final LongAdder messagesSent = new LongAdder();
+  private final LongAdder messagesDropped = new LongAdder();
+
+  public Broker(
+      BrokerConfig config,
+      Stores stores,
+      Outbound outbound,
+      InstantSource clock,
+      Authenticator authenticator,
+      Authorizer authorizer) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.stores = Objects.requireNonNull(stores, "stores");
+    this.connections = stores.connections();
+    this.outbound = Objects.requireNonNull(outbound, "outbound");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+    this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
+    if (!config.developmentMode()
+        && (authenticator == Authenticator.ALLOW_ALL || authorizer == Authorizer.ALLOW_ALL)) {
+      throw new IllegalArgumentException(
+          "allow-all authentication/authorization needs BrokerConfig.developmentMode()");
+    }
+    for (int i = 0; i < LOCK_STRIPES; i++) {
+      locks[i] = new ReentrantLock();
+    }
+    this.startedAt = clock.instant();
+    this.nextSysUpdate = startedAt;
+  }
+
+  public BrokerConfig config() {
+    return config;
+  }
+
+  /** Counters since this engine started, as published under {@code $SYS/broker/}. */
+  public record Stats(
+      long messagesReceived, long messagesSent, long messagesDropped, int clientsConnected) {}
+
+  public Stats stats() {
+    return new Stats(
+        messagesReceived.sum(),
+        messagesSent.sum(),
+        messagesDropped.sum(),
+        connections.connectedCount());
+  }
+
+  private ReentrantLock lockOf(String clientId) {
+    return locks[(clientId.hashCode() & 0x7fff_ffff) % LOCK_STRIPES];
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Inbound events
+
+  @Override
+  public void connectionOpened(ConnectionInfo info) {
+    Instant now = clock.instant();
+    connections.put(
+        ConnectionRecord.opened(
+            info.id(), info.edge(), info.remoteAddress(), info.certificateSubject(), now));
+    // a connection that never sends CONNECT is closed after connectTimeout, by runTimers()
+    connections.setDeadline(info.id(), now.plus(config.connectTimeout()));
+  }
+
+  @Override
+  public void packetReceived(ConnectionId id, Packet packet) {
+    ConnectionRecord rec = connections.get(id);
+    if (rec == null) {
+      // already closed by the engine (takeover, keepalive, error); the edge will notice
+      outbound.close(id);
+      return;
+    }
+    if (!rec.isConnected()) {
+      if (packet instanceof Connect connect) {
+        onConnect(rec, connect);
+      } else {
+        // [MQTT-3.1.0-1] the first packet must be CONNECT: close without CONNACK
+        dropUnconnected(id);
+      }
+      return;
+    }
+    Instant now = clock.instant();
+    if (rec.keepAliveSeconds() > 0) {
+      connections.setDeadline(id, keepAliveDeadline(now, rec.keepAliveSeconds()));
+    }
+    switch (packet) {
+      case Connect c -> protocolError(rec, ReasonCode.PROTOCOL_ERROR, "[MQTT-3.1.0-2]");
+      case Publish p -> onPublish(rec, p, now);
+      case PubAck p -> onPubAck(rec, p);
+      case PubRec p -> onPubRec(rec, p);
+      case PubRel p -> onPubRel(rec, p);
+      case PubComp p -> onPubComp(rec, p);
+      case Subscribe s -> onSubscribe(rec, s, now);
+      case Unsubscribe u -> onUnsubscribe(rec, u);
+      case PingReq p -> send(rec, PingResp.INSTANCE); // [MQTT-3.12.4-1]
+      case Disconnect d -> onDisconnect(rec, d);
+      // no enhanced authentication method was accepted, so AUTH is a protocol error [MQTT-4.12.0-1]
+      case Auth a -> protocolError(rec, ReasonCode.PROTOCOL_ERROR, "unexpected AUTH");
+      case ConnAck c -> protocolError(rec, ReasonCode.PROTOCOL_ERROR, "CONNACK from a client");
+      case SubAck s -> protocolError(rec, ReasonCode.PROTOCOL_ERROR, "SUBACK from a client");
+      case UnsubAck u -> protocolError(rec, ReasonCode.PROTOCOL_ERROR, "UNSUBACK from a client");
+      case PingResp p -> protocolError(rec, ReasonCode.PROTOCOL_ERROR, "PINGRESP from a client");
+    }
+  }
+
+  @Override
+  public void decodeFailed(ConnectionId id, MqttDecodeException error) {
+    ConnectionRecord rec = connections.get(id);
+    if (rec == null) {
+      outbound.close(id);
+      return;
+    }
+    if (!rec.isConnected()) {
+      if (error.reasonCode() == ReasonCode.UNSUPPORTED_PROTOCOL_VERSION) {
+        // [MQTT-3.1.2-2] answer with return code 1, in the 3.1.1 format every version can read
+        outbound.send(
+            id,
+            PacketEncoder.encode(
+                new ConnAck(false, ReasonCode.UNSUPPORTED_PROTOCOL_VERSION, Properties.NONE),
+                MqttVersion.V3_1_1));
+      }
+      dropUnconnected(id);
+      return;
+    }
+    ReasonCode reason =
+        error.reasonCode().allowedIn(dev.stratus.codec.PacketType.DISCONNECT)
+            ? error.reasonCode()
+            : ReasonCode.MALFORMED_PACKET;
+    protocolError(rec, reason, error.getMessage());
+  }
+
+  @Override
+  public void connectionLost(ConnectionId id) {
+    ConnectionRecord rec = connections.remove(id);
+    if (rec == null || !rec.isConnected()) {
+      return; // never connected, or already handled (DISCONNECT, takeover, keepalive)
+    }
+    // an abnormal loss publishes the will [MQTT-3.1.2-8]
+    endConnection(rec, true, clock.instant());
+  }
+
+  private void dropUnconnected(ConnectionId id) {
+    connections.remove(id);
+    outbound.close(id);
+  }
+
+  private static Instant keepAliveDeadline(Instant now, int keepAliveSeconds) {
+    // [MQTT-3.1.2-22] one and a half times the keepalive without a packet closes the connection
+    return now.plusMillis(keepAliveSeconds * 1500L);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // CONNECT
+
+  private void onConnect(ConnectionRecord opened, Connect c) {
+    Instant now = clock.instant();
+    MqttVersion v = c.version();
+    ConnectionId id = opened.id();
+    Properties props = c.properties();
+
+    if (v.isV5() && props.authenticationMethod() != null) {
+      // enhanced authentication is not supported: refuse the method [MQTT-4.12.0-1]
+      refuse(id, v, ReasonCode.BAD_AUTHENTICATION_METHOD);
+      return;
+    }
+    String clientId = c.clientId();
+    boolean assigned = false;
+    if (clientId.isEmpty()) {
+      if (v == MqttVersion.V3_1 || (v == MqttVersion.V3_1_1 && !c.cleanStart())) {
+        // [MQTT-3.1.3-8] 3.1.1 with clean session 0 must send an id; 3.1 always must
+        refuse(id, v, ReasonCode.CLIENT_IDENTIFIER_NOT_VALID);
+        return;
+      }
+      // [MQTT-3.1.3-6] 3.1.1, [MQTT-3.2.2-16] v5: the server assigns a unique id
+      clientId = "stratus-" + UUID.randomUUID();
+      assigned = true;
+    } else if (v == MqttVersion.V3_1 && clientId.length() > 23) {
+      // MQTT 3.1 §3.1: the client identifier is 1 to 23 characters, else return code 2
+      refuse(id, v, ReasonCode.CLIENT_IDENTIFIER_NOT_VALID);
+      return;
+    }
+    AuthResult auth =
+        authenticator.authenticate(
+            new ConnectRequest(
+                clientId,
+                v,
+                c.username(),
+                c.password(),
+                opened.remoteAddress(),
+                opened.certificateSubject()));
+    switch (auth) {
+      case AuthResult.Accepted a -> {}
+      case AuthResult.Refused r -> {
+        refuse(id, v, r.reason());
+        return;
+      }
+    }
+
+    long sessionExpiry =
+        v.isV5()
+            ? (props.sessionExpiryInterval() == null ? 0 : props.sessionExpiryInterval())
+            : (c.cleanStart() ? 0 : config.abandonedSessionExpiry().toSeconds());
+    int keepAlive = c.keepAliveSeconds();
+    Integer serverKeepAlive = null;
+    if (v.isV5()
+        && config.maxKeepAliveSeconds() > 0
+        && (keepAlive == 0 || keepAlive > config.maxKeepAliveSeconds())) {
+      // [MQTT-3.2.2-21] the client must use the Server Keep Alive instead of its own
+      keepAlive = config.maxKeepAliveSeconds();
+      serverKeepAlive = keepAlive;
+    }
+    Will will = c.will();
+    Message willMessage = null;
+    long willDelay = 0;
+    if (will != null) {
+      willMessage =
+          new Message(
+              will.topic(),
+              will.payload(),
+              will.qos(),
+              will.retain(),
+              // the expiry interval stays a property until the will is published
+              will.properties().toBuilder().willDelayInterval(null).build(),
+              clientId,
+              null);
+      willDelay =
+          will.properties().willDelayInterval() == null ? 0 : will.properties().willDelayInterval();
+    }
+    ConnectionRecord rec =
+        new ConnectionRecord(
+            id,
+            opened.edge(),
+            opened.remoteAddress(),
+            opened.certificateSubject(),
+            opened.openedAt(),
+            clientId,
+            v,
+            keepAlive,
+            willMessage,
+            willDelay,
+            sessionExpiry,
+            props.receiveMaximum() == null
+                ? (v.isV5() ? 65_535 : config.v3OutboundWindow())
+                : props.receiveMaximum(),
+            props.maximumPacketSize() == null ? Long.MAX_VALUE : props.maximumPacketSize(),
+            props.topicAliasMaximum() == null ? 0 : props.topicAliasMaximum(),
+            c.username());
+
+    List<Message> willsToPublish = new ArrayList<>(1);
+    ReentrantLock lock = lockOf(clientId);
+    lock.lock();
+    try {
+      connections.put(rec);
+      ConnectionId previous = connections.bind(clientId, id);
+      if (previous != null && !previous.equals(id)) {
+        takeOver(previous, c.cleanStart(), willsToPublish);
+      }
+      Session existing = stores.sessions().get(clientId);
+      boolean sessionPresent = existing != null && !c.cleanStart();
+      if (existing != null && c.cleanStart()) {
+        // [MQTT-3.1.2-4] clean start discards the session; a will waiting for its delay goes out
+        // because its session ends [MQTT-3.1.3-9]
+        if (existing.pendingWill() != null) {
+          willsToPublish.add(existing.pendingWill());
+        }
+        discardSession(clientId);
+      }
+      // a reconnection before the will delay passed cancels the pending will [MQTT-3.1.3-9]
+      stores
+          .sessions()
+          .put(
+              existing != null && sessionPresent
+                  ? existing.withConnection(v, sessionExpiry)
+                  : Session.connected(clientId, v, sessionExpiry));
+      connections.setDeadline(id, keepAlive > 0 ? keepAliveDeadline(now, keepAlive) : null);
+
+      Properties ack = Properties.NONE;
+      if (v.isV5()) {
+        Properties.Builder b = Properties.builder();
+        if (assigned) {
+          b.assignedClientIdentifier(clientId);
+        }
+        if (serverKeepAlive != null) {
+          b.serverKeepAlive(serverKeepAlive);
+        }
+        b.receiveMaximum(config.receiveMaximum());
+        b.topicAliasMaximum(config.topicAliasMaximum());
+        b.maximumPacketSize((long) config.maximumPacketSize());
+        ack = b.build();
+      }
+      // [MQTT-3.2.2-1]..[MQTT-3.2.2-3] session present only when a session was resumed
+      send(rec, new ConnAck(sessionPresent, ReasonCode.SUCCESS, ack));
+      if (sessionPresent) {
+        resend(rec, now);
+        drainQueue(rec, now);
+      }
+    } finally {
+      lock.unlock();
+    }
+    for (Message w : willsToPublish) {
+      publishWill(w, now);
+    }
+  }
+
+  /** Closes the connection that held the client id before [MQTT-3.1.4-3]. Called under lock. */
+  private void takeOver(ConnectionId previous, boolean cleanStart, List<Message> wills) {
+    ConnectionRecord old = connections.remove(previous);
+    if (old == null) {
+      return;
+    }
+    if (old.version().isV5()) {
+      send(old, new Disconnect(ReasonCode.SESSION_TAKEN_OVER, Properties.NONE));
+    }
+    outbound.close(previous);
+    // the old connection closed without DISCONNECT, so its will is due [MQTT-3.1.2-8], unless
+    // it has a delay, which the new connection to the same session cancels [MQTT-3.1.3-9]
+    if (old.will() != null && (old.willDelaySeconds() == 0 || cleanStart)) {
+      wills.add(old.will());
+    }
+  }
+
+  private void refuse(ConnectionId id, MqttVersion v, ReasonCode reason) {
+    // [MQTT-3.2.2-6] / [MQTT-3.2.2-7]: a refusing CONNACK has session present 0, then close
+    outbound.send(id, PacketEncoder.encode(new ConnAck(false, reason, Properties.NONE), v));
+    dropUnconnected(id);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // DISCONNECT, errors, loss
+
+  private void onDisconnect(ConnectionRecord rec, Disconnect d) {
+    Long newExpiry = d.properties().sessionExpiryInterval();
+    if (newExpiry != null && rec.version().isV5()) {
+      if (rec.sessionExpirySeconds() == 0 && newExpiry != 0) {
+        // [MQTT-3.14.2-2] a session that was to end may not be made persistent at DISCONNECT
+        protocolError(rec, ReasonCode.PROTOCOL_ERROR, "[MQTT-3.14.2-2]");
+        return;
+      }
+      rec = rec.withSessionExpiry(newExpiry);
+    }
+    if (connections.remove(rec.id()) == null) {
+      return;
+    }
+    outbound.close(rec.id());
+    // [MQTT-3.14.4-3] a normal DISCONNECT deletes the will; v5 reason 0x04 asks for it anyway
+    boolean publishWill = d.reasonCode() == ReasonCode.DISCONNECT_WITH_WILL_MESSAGE;
+    endConnection(rec, publishWill, clock.instant());
+  }
+
+  /**
+   * Closes a connected client for a protocol violation: a v5 DISCONNECT with the reason first
+   * [MQTT-4.13.2-1], a plain close in 3.1/3.1.1 [MQTT-4.13.1-1]; the will is published.
+   */
+  private void protocolError(ConnectionRecord rec, ReasonCode reason, String why) {
+    LOG.log(System.Logger.Level.DEBUG, "closing {0} ({1}): {2}", rec.id(), reason, why);
+    if (connections.remove(rec.id()) == null) {
+      return;
+    }
+    if (rec.version().isV5()) {
+      send(rec, new Disconnect(reason, Properties.NONE));
+    }
+    outbound.close(rec.id());
+    endConnection(rec, true, clock.instant());
+  }
+
+  /**
+   * The connection of a connected client is gone and its record removed: keep or end its session,
+   * and publish or schedule its will.
+   */
+  private void endConnection(ConnectionRecord rec, boolean publishWill, Instant now) {
+    String clientId = rec.clientId();
+    Message will = publishWill ? rec.will() : null;
+    Message publishNow = null;
+    ReentrantLock lock = lockOf(clientId);
+    lock.lock();
+    try {
+      ConnectionId current = connections.connectionOf(clientId);
+      if (current != null && !current.equals(rec.id())) {
+        // a newer connection holds the session: only the will is ours to settle
+        publishNow = will != null && rec.willDelaySeconds() == 0 ? will : null;
+      } else if (rec.sessionExpirySeconds() == 0) {
+        // the session ends with the connection [MQTT-3.1.2-5]; so does any will delay
+        discardSession(clientId);
+        publishNow = will;
+      } else {
+        Session session = Session.connected(clientId, rec.version(), rec.sessionExpirySeconds());
+        if (will != null && rec.willDelaySeconds() > 0) {
+          // [MQTT-3.1.3-9] published when the delay passes or the session ends, if earlier
+          long delay = Math.min(rec.willDelaySeconds(), rec.sessionExpirySeconds());
+          stores.sessions().put(session.disconnected(now, will, now.plusSeconds(delay)));
+        } else {
+          stores.sessions().put(session.disconnected(now, null, null));
+          publishNow = will;
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (publishNow != null) {
+      publishWill(publishNow, now);
+    }
+  }
+
+  private void discardSession(String clientId) {
+    stores.subscriptions().removeAll(clientId);
+    stores.inFlight().clear(clientId);
+    stores.queues().clear(clientId);
+    stores.sessions().remove(clientId);
+  }
+
+  private void publishWill(Message will, Instant now) {
+    Long expiry = will.properties().messageExpiryInterval();
+    Message m =
+        new Message(
+            will.topic(),
+            will.payload(),
+            will.qos(),
+            will.retain(),
+            will.properties().toBuilder().messageExpiryInterval(null).build(),
+            will.originClientId(),
+            expiry == null ? null : now.plusSeconds(expiry));
+    if (will.topic().isSystem()) {
+      return; // $ topics are the broker's own [MQTT-4.7.2-1]
+    }
+    messagesReceived.increment();
+    storeRetained(m);
+    route(m, now);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Inbound PUBLISH
+
+  private void onPublish(ConnectionRecord rec, Publish p, Instant now) {
+    String clientId = rec.clientId();
+    boolean v5 = rec.version().isV5();
+    TopicName topic = p.topic();
+    Integer alias = p.properties().topicAlias();
+    if (alias != null) {
+      if (!v5 || alias == 0 || alias > config.topicAliasMaximum()) {
+        // [MQTT-3.3.2-9] an alias above the server's Topic Alias Maximum
+        protocolError(rec, ReasonCode.TOPIC_ALIAS_INVALID, "[MQTT-3.3.2-9]");
+        return;
+      }
+      if (topic.isEmpty()) {
+        topic = connections.inboundAlias(rec.id(), alias);
+        if (topic == null) {
+          // an alias never set on this connection
+          protocolError(rec, ReasonCode.PROTOCOL_ERROR, "unknown topic alias " + alias);
+          return;
+        }
+      } else {
+        connections.putInboundAlias(rec.id(), alias, topic);
+      }
+    } else if (topic.isEmpty()) {
+      protocolError(rec, ReasonCode.PROTOCOL_ERROR, "[MQTT-3.3.2-8] empty topic without alias");
+      return;
+    }
+    messagesReceived.increment();
+
+    if (levels(topic.value()) > config.maxTopicLevels()) {
+      if (v5 && p.qos() != QoS.AT_MOST_ONCE) {
+        ack(rec, p, ReasonCode.TOPIC_NAME_INVALID);
+      } else {
+        // 3.1.1 and QoS 0 have no way to refuse a message but closing
+        protocolError(rec, ReasonCode.TOPIC_NAME_INVALID, "too many topic levels");
+      }
+      return;
+    }
+    // clients may not publish to $ topics: they are the server's [MQTT-4.7.2-1]
+    boolean allowed = !topic.isSystem() && authorizer.mayPublish(clientId, rec.username(), topic);
+    if (!allowed) {
+      messagesDropped.increment();
+      if (v5) {
+        if (p.qos() != QoS.AT_MOST_ONCE) {
+          ack(rec, p, ReasonCode.NOT_AUTHORIZED);
+        }
+        return;
+      }
+      // 3.1.1 cannot refuse a PUBLISH: acknowledge it and drop it, as Mosquitto does
+    }
+    if (p.qos() == QoS.EXACTLY_ONCE) {
+      if (stores.inFlight().inboundCount(clientId) >= config.receiveMaximum()
+          && !isKnownInbound(clientId, p.packetId())) {
+        // [MQTT-3.3.4-7] more unacknowledged QoS 2 PUBLISH packets than Receive Maximum
+        protocolError(rec, ReasonCode.RECEIVE_MAXIMUM_EXCEEDED, "receive maximum exceeded");
+        return;
+      }
+      if (!stores.inFlight().addInbound(clientId, p.packetId())) {
+        // a resent PUBLISH whose PUBREL has not come yet: already delivered [MQTT-4.3.3-10]
+        ack(rec, p, ReasonCode.SUCCESS);
+        return;
+      }
+    }
+    int recipients = 0;
+    if (allowed) {
+      Long expiry = p.properties().messageExpiryInterval();
+      Properties forwarded = p.properties();
+      if (!forwarded.isEmpty()) {
+        // the alias is per connection and subscription ids are per recipient [MQTT-3.3.4-3]
+        forwarded =
+            forwarded.toBuilder()
+                .topicAlias(null)
+                .subscriptionIdentifiers(null)
+                .messageExpiryInterval(null)
+                .build();
+      }
+      Message m =
+          new Message(
+              topic,
+              p.payload(),
+              p.qos(),
+              p.retain(),
+              forwarded,
+              clientId,
+              expiry == null ? null : now.plusSeconds(expiry));
+      if (p.retain()) {
+        storeRetained(m);
+      }
+      recipients = route(m, now);
+    }
+    if (p.qos() != QoS.AT_MOST_ONCE) {
+      ack(
+          rec,
+          p,
+          recipients == 0 && allowed ? ReasonCode.NO_MATCHING_SUBSCRIBERS : ReasonCode.SUCCESS);
+    }
+  }
+
+  private boolean isKnownInbound(String clientId, int packetId) {
+    // addInbound is the only way to ask; undo when it was not known
+    if (stores.inFlight().addInbound(clientId, packetId)) {
+      stores.inFlight().removeInbound(clientId, packetId);
+      return false;
+    }
+    return true;
+  }
+
+  private void ack(ConnectionRecord rec, Publish p, ReasonCode reason) {
+    ReasonCode r = rec.version().isV5() ? reason : ReasonCode.SUCCESS;
+    switch (p.qos()) {
+      case AT_MOST_ONCE -> {}
+      case AT_LEAST_ONCE -> send(rec, new PubAck(p.packetId(), r, Properties.NONE));
+      case EXACTLY_ONCE -> {
+        if (r.isError()) {
+          // an error PUBREC ends the exchange (MQTT 5.0 §4.3.3): forget the id
+          stores.inFlight().removeInbound(rec.clientId(), p.packetId());
+        }
+        send(rec, new PubRec(p.packetId(), r, Properties.NONE));
+      }
+    }
+  }
+
+  private void storeRetained(Message m) {
+    if (!m.retain()) {
+      return;
+    }
+    if (m.payload().isEmpty()) {
+      // [MQTT-3.3.1-10] an empty retained message clears the topic and is not stored
+      // [MQTT-3.3.1-11]
+      stores.retained().remove(m.topic());
+    } else {
+      // [MQTT-3.3.1-5] replaces the topic's retained message
+      stores.retained().put(m);
+    }
+  }
+
+  private static int levels(String topic) {
+    int n = 1;
+    for (int i = 0; i < topic.length(); i++) {
+      if (topic.charAt(i) == '/') {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Routing and outbound delivery
+
+  /** One recipient of a routed message, merged over its overlapping subscriptions. */
+  private static final class Recipient {
+    QoS qos;
+    boolean retainAsPublished;
+    List<Integer> subscriptionIds = List.of();
+
+    void add(Subscription s) {
+      qos = qos == null || s.maxQos().ordinal() > qos.ordinal() ? s.maxQos() : qos;
+      retainAsPublished |= s.retainAsPublished();
+      if (s.subscriptionId() != 0) {
+        if (subscriptionIds.isEmpty()) {
+          subscriptionIds = new ArrayList<>(2);
+        }
+        subscriptionIds.add(s.subscriptionId());
+      }
+    }
+  }
+
+  /**
+   * Delivers a message to every matching subscription. A client with several matching subscriptions
+   * gets one copy at the highest of their QoS [MQTT-3.3.4-2] ([MQTT-3.3.5-1] in 3.1.1) carrying all
+   * their subscription identifiers [MQTT-3.3.4-3]; each shared group gets one copy, for one member
+   * chosen round robin among those online. Must be called with no lock held.
+   *
+   * @return the number of recipients
+   */
+  private int route(Message m, Instant now) {
+    SubscriptionMatch match = stores.subscriptions().match(m.topic());
+    if (match.isEmpty()) {
+      return 0;
+    }
+    Map<String, Recipient> recipients = new HashMap<>();
+    for (Subscription s : match.direct()) {
+      if (s.noLocal() && s.clientId().equals(m.originClientId())) {
+        continue; // [MQTT-3.8.3-3] No Local: not to the publisher itself
+      }
+      recipients.computeIfAbsent(s.clientId(), k -> new Recipient()).add(s);
+    }
+    int count = recipients.size();
+    PublishEncodings encodings = new PublishEncodings(m, now);
+    for (Map.Entry<String, Recipient> e : recipients.entrySet()) {
+      Recipient r = e.getValue();
+      // [MQTT-3.3.1-9] / [MQTT-3.3.1-12]: RETAIN 0 when forwarded to an existing subscription,
+      // unless Retain As Published
+      deliver(
+          e.getKey(),
+          m,
+          QoS.min(m.qos(), r.qos),
+          r.retainAsPublished && m.retain(),
+          r.subscriptionIds,
+          encodings,
+          now);
+    }
+    for (SubscriptionMatch.SharedGroup group : match.shared()) {
+      Subscription chosen = chooseMember(group);
+      List<Integer> ids =
+          chosen.subscriptionId() == 0 ? List.of() : List.of(chosen.subscriptionId());
+      deliver(
+          chosen.clientId(),
+          m,
+          QoS.min(m.qos(), chosen.maxQos()),
+          chosen.retainAsPublished() && m.retain(),
+          ids,
+          encodings,
+          now);
+      count++;
+    }
+    return count;
+  }
+
+  private Subscription chooseMember(SubscriptionMatch.SharedGroup group) {
+    List<Subscription> members = group.members();
+    int n = members.size();
+    int start =
+        Math.floorMod(
+            sharedCursors.computeIfAbsent(group.key(), k -> new AtomicInteger()).getAndIncrement(),
+            n);
+    for (int i = 0; i < n; i++) {
+      Subscription s = members.get((start + i) % n);
+      if (connections.connectionOf(s.clientId()) != null) {
+        return s;
+      }
+    }
+    return members.get(start); // nobody online: it waits in one member's session queue
+  }
+
+  /** Sends or queues one message for one client, under that client's lock. */
+  private void deliver(
+      String clientId,
+      Message m,
+      QoS qos,
+      boolean retain,
+      List<Integer> subscriptionIds,
+      PublishEncodings encodings,
+      Instant now) {
+    ReentrantLock lock = lockOf(clientId);
+    lock.lock();
+    try {
+      ConnectionId connection = connections.connectionOf(clientId);
+      ConnectionRecord rec = connection == null ? null : connections.get(connection);
+      if (qos == QoS.AT_MOST_ONCE) {
+        if (rec != null) {
+          sendPublish(rec, m, qos, retain, 0, false, subscriptionIds, encodings, now);
+        }
+        // QoS 0 is not queued for offline clients (MQTT 5.0 §4.1: it "may" be)
+        return;
+      }
+      QueuedDelivery queued = new QueuedDelivery(m, qos, retain, subscriptionIds);
+      if (rec == null
+          || stores.queues().size(clientId) > 0
+          || stores.inFlight().outboundCount(clientId) >= rec.receiveMaximum()) {
+        // offline, or the window is full [MQTT-3.3.4-9], or older messages wait: keep the order
+        enqueue(clientId, queued);
+        return;
+      }
+      sendNew(rec, queued, encodings, now);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void enqueue(String clientId, QueuedDelivery queued) {
+    if (!stores.queues().offer(clientId, queued, config.maxQueuedMessages())) {
+      // drop policy: the queue is full, the newest message is dropped and counted
+      messagesDropped.increment();
+    }
+  }
+
+  /** Allocates a packet id and sends a QoS 1/2 message. Called under the client's lock. */
+  private void sendNew(
+      ConnectionRecord rec, QueuedDelivery d, PublishEncodings encodings, Instant now) {
+    OutboundFlight flight =
+        new OutboundFlight(0, d.message(), d.qos(), d.retain(), d.subscriptionIds(), false);
+    int packetId = stores.inFlight().allocate(rec.clientId(), flight);
+    if (packetId == 0) {
+      enqueue(rec.clientId(), d);
+      return;
+    }
+    if (!sendPublish(
+        rec,
+        d.message(),
+        d.qos(),
+        d.retain(),
+        packetId,
+        false,
+        d.subscriptionIds(),
+        encodings,
+        now)) {
+      stores.inFlight().remove(rec.clientId(), packetId);
+    }
+  }
+
+  /**
+   * Encodes and sends one PUBLISH. Returns false when it was dropped for exceeding the client's
+   * Maximum Packet Size: [MQTT-3.1.2-25] the server discards it as if delivered.
+   */
+  private boolean sendPublish(
+      ConnectionRecord rec,
+      Message m,
+      QoS qos,
+      boolean retain,
+      int packetId,
+      boolean dup,
+      List<Integer> subscriptionIds,
+      PublishEncodings encodings,
+      Instant now) {
+    MqttVersion v = rec.version();
+    byte[] bytes = null;
+    ConnectionStore.OutboundAlias alias =
+        v.isV5() && rec.topicAliasMaximum() > 0
+            ? connections.outboundAlias(rec.id(), m.topic(), rec.topicAliasMaximum())
+            : null;
+    if (alias == null && subscriptionIds.isEmpty() && !dup && encodings != null) {
+      bytes = encodings.encode(v, qos, retain, packetId);
+    } else {
+      Properties props = Properties.NONE;
+      TopicName topic = m.topic();
+      if (v.isV5()) {
+        Properties.Builder b = m.properties().toBuilder();
+        b.messageExpiryInterval(m.remainingExpirySeconds(now));
+        b.subscriptionIdentifiers(subscriptionIds);
+        if (alias != null) {
+          b.topicAlias(alias.alias());
+          if (alias.known()) {
+            topic = TopicName.EMPTY; // [MQTT-3.3.2-12] the alias stands for the topic
+          }
+        }
+        props = b.build();
+      }
+      bytes =
+          PacketEncoder.encode(
+              new Publish(topic, qos, retain, dup, packetId, m.payload(), props), v);
+    }
+    if (bytes.length > rec.maximumPacketSize()) {
+      messagesDropped.increment();
+      return false;
+    }
+    outbound.send(rec.id(), bytes);
+    messagesSent.increment();
+    return true;
+  }
+
+  /** Resends unacknowledged messages on a resumed session [MQTT-4.4.0-1]. Called under lock. */
+  private void resend(ConnectionRecord rec, Instant now) {
+    for (OutboundFlight f : stores.inFlight().outbound(rec.clientId())) {
+      if (f.released()) {
+        send(rec, new PubRel(f.packetId()));
+      } else if (!sendPublish(
+          rec,
+          f.message(),
+          f.qos(),
+          f.retain(),
+          f.packetId(),
+          true,
+          f.subscriptionIds(),
+          null,
+          now)) {
+        stores.inFlight().remove(rec.clientId(), f.packetId());
+      }
+    }
+  }
+
+  /** Sends queued messages while the client's window has room. Called under lock. */
+  private void drainQueue(ConnectionRecord rec, Instant now) {
+    String clientId = rec.clientId();
+    while (true) {
+      int room = rec.receiveMaximum() - stores.inFlight().outboundCount(clientId);
+      if (room <= 0) {
+        return;
+      }
+      List<QueuedDelivery> batch = stores.queues().poll(clientId, room);
+      if (batch.isEmpty()) {
+        return;
+      }
+      for (QueuedDelivery d : batch) {
+        if (d.message().isExpired(now)) {
+          messagesDropped.increment(); // [MQTT-3.3.2-5] expired messages are not delivered
+          continue;
+        }
+        sendNew(rec, d, null, now);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Outbound acknowledgements
+
+  private void onPubAck(ConnectionRecord rec, PubAck p) {
+    withLock(
+        rec,
+        () -> {
+          stores.inFlight().remove(rec.clientId(), p.packetId());
+          drainQueue(rec, clock.instant());
+        });
+  }
+
+  private void onPubRec(ConnectionRecord rec, PubRec p) {
+    withLock(
+        rec,
+        () -> {
+          OutboundFlight f = stores.inFlight().get(rec.clientId(), p.packetId());
+          if (f == null) {
+            send(
+                rec,
+                new PubRel(p.packetId(), ReasonCode.PACKET_IDENTIFIER_NOT_FOUND, Properties.NONE));
+            return;
+          }
+          if (p.reasonCode().isError()) {
+            // a v5 error PUBREC ends the exchange (MQTT 5.0 §4.3.3); the id is free again
+            stores.inFlight().remove(rec.clientId(), p.packetId());
+            drainQueue(rec, clock.instant());
+            return;
+          }
+          // [MQTT-4.3.3-3] from now on the PUBREL, not the PUBLISH, is resent
+          stores.inFlight().replace(rec.clientId(), f.asReleased());
+          send(rec, new PubRel(p.packetId()));
+        });
+  }
+
+  private void onPubComp(ConnectionRecord rec, PubComp p) {
+    withLock(
+        rec,
+        () -> {
+          stores.inFlight().remove(rec.clientId(), p.packetId());
+          drainQueue(rec, clock.instant());
+        });
+  }
+
+  private void onPubRel(ConnectionRecord rec, PubRel p) {
+    // [MQTT-4.3.3-11] the packet id may be reused once PUBCOMP is sent
+    boolean known = stores.inFlight().removeInbound(rec.clientId(), p.packetId());
+    send(
+        rec,
+        new PubComp(
+            p.packetId(),
+            known ? ReasonCode.SUCCESS : ReasonCode.PACKET_IDENTIFIER_NOT_FOUND,
+            Properties.NONE));
+  }
+
+  private void withLock(ConnectionRecord rec, Runnable action) {
+    ReentrantLock lock = lockOf(rec.clientId());
+    lock.lock();
+    try {
+      action.run();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // SUBSCRIBE / UNSUBSCRIBE
+
+  private void onSubscribe(ConnectionRecord rec, Subscribe s, Instant now) {
+    String clientId = rec.clientId();
+    boolean v5 = rec.version().isV5();
+    List<Integer> ids = s.properties().subscriptionIdentifiers();
+    int subscriptionId = ids.isEmpty() ? 0 : ids.getFirst();
+    List<ReasonCode> codes = new ArrayList<>(s.subscriptions().size());
+    List<Runnable> retainedDeliveries = new ArrayList<>();
+    int existing = stores.subscriptions().forClient(clientId).size();
+    for (TopicSubscription ts : s.subscriptions()) {
+      TopicFilter filter = ts.filter();
+      if (v5 && filter.isShared() && ts.noLocal()) {
+        // [MQTT-3.8.3-4] No Local on a shared subscription is a protocol error
+        protocolError(rec, ReasonCode.PROTOCOL_ERROR, "[MQTT-3.8.3-4]");
+        return;
+      }
+      if (levels(filter.filter()) > config.maxTopicLevels()) {
+        codes.add(ReasonCode.TOPIC_FILTER_INVALID);
+        continue;
+      }
+      if (!authorizer.maySubscribe(clientId, rec.username(), filter)) {
+        codes.add(ReasonCode.NOT_AUTHORIZED);
+        continue;
+      }
+      Subscription sub =
+          new Subscription(
+              clientId,
+              filter,
+              ts.maxQos(),
+              ts.noLocal(),
+              ts.retainAsPublished(),
+              ts.retainHandling(),
+              subscriptionId);
+      boolean replacing =
+          stores.subscriptions().forClient(clientId).stream()
+              .anyMatch(x -> x.filter().equals(filter));
+      if (!replacing && existing >= config.maxSubscriptionsPerClient()) {
+        codes.add(ReasonCode.QUOTA_EXCEEDED);
+        continue;
+      }
+      Subscription previous = stores.subscriptions().put(sub);
+      if (previous == null) {
+        existing++;
+      }
+      codes.add(ReasonCode.granted(ts.maxQos()));
+      // [MQTT-3.3.1-6] retained messages go to a new subscription, per Retain Handling
+      // (MQTT 5.0 §3.8.3.1); never to a shared subscription (MQTT 5.0 §4.8.2)
+      boolean sendRetained =
+          !filter.isShared()
+              && switch (ts.retainHandling()) {
+                case SEND -> true;
+                case SEND_IF_NEW_SUBSCRIPTION -> previous == null;
+                case DO_NOT_SEND -> false;
+              };
+      if (sendRetained) {
+        List<Integer> subIds = subscriptionId == 0 ? List.of() : List.of(subscriptionId);
+        retainedDeliveries.add(
+            () -> {
+              for (Message m : stores.retained().match(filter)) {
+                if (m.isExpired(now)) {
+                  continue;
+                }
+                // [MQTT-3.3.1-8] retained messages sent on subscribe carry RETAIN 1
+                deliver(
+                    clientId,
+                    m,
+                    QoS.min(m.qos(), ts.maxQos()),
+                    true,
+                    subIds,
+                    new PublishEncodings(m, now),
+                    now);
+              }
+            });
+      }
+    }
+    // [MQTT-3.8.4-1] SUBACK with the same packet id, one code per filter [MQTT-3.8.4-6]
+    send(rec, new SubAck(s.packetId(), codes, Properties.NONE));
+    for (Runnable r : retainedDeliveries) {
+      r.run();
+    }
+  }
+
+  private void onUnsubscribe(ConnectionRecord rec, Unsubscribe u) {
+    List<ReasonCode> codes = new ArrayList<>(u.filters().size());
+    for (TopicFilter f : u.filters()) {
+      boolean removed = stores.subscriptions().remove(rec.clientId(), f);
+      codes.add(removed ? ReasonCode.SUCCESS : ReasonCode.NO_SUBSCRIPTION_EXISTED);
+    }
+    // [MQTT-3.10.4-4] UNSUBACK even when nothing was removed; 3.1.1 carries no codes
+    send(
+        rec, new UnsubAck(u.packetId(), rec.version().isV5() ? codes : List.of(), Properties.NONE));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Timers
+
+  /** Runs {@link #runTimers(Instant)} at the clock's current instant. */
+  public void runTimers() {
+    runTimers(clock.instant());
+  }
+
+  /**
+   * The periodic work an edge triggers about once a second (any edge, or a scheduled Lambda):
+   * closes connections idle beyond 1.5 times their keepalive [MQTT-3.1.2-22] (v5 reason 0x8D) or
+   * without CONNECT for {@code connectTimeout}, publishes wills whose delay passed, deletes expired
+   * sessions [MQTT-3.1.2-23], and publishes the {@code $SYS} topics.
+   */
+  public void runTimers(Instant now) {
+    for (ConnectionRecord rec : connections.overdue(now)) {
+      if (!rec.isConnected()) {
+        dropUnconnected(rec.id());
+        continue;
+      }
+      protocolError(rec, ReasonCode.KEEP_ALIVE_TIMEOUT, "[MQTT-3.1.2-22] keepalive expired");
+    }
+    for (Session s : stores.sessions().willsDue(now)) {
+      Message will = null;
+      ReentrantLock lock = lockOf(s.clientId());
+      lock.lock();
+      try {
+        Session current = stores.sessions().get(s.clientId());
+        if (current != null && current.willAt() != null && !current.willAt().isAfter(now)) {
+          will = current.pendingWill();
+          stores.sessions().put(current.withoutWill());
+        }
+      } finally {
+        lock.unlock();
+      }
+      if (will != null) {
+        publishWill(will, now);
+      }
+    }
+    for (Session s : stores.sessions().expired(now)) {
+      Message will = null;
+      ReentrantLock lock = lockOf(s.clientId());
+      lock.lock();
+      try {
+        Session current = stores.sessions().get(s.clientId());
+        if (current != null
+            && current.expiresAt() != null
+            && !current.expiresAt().isAfter(now)
+            && connections.connectionOf(s.clientId()) == null) {
+          will = current.pendingWill(); // the session ends before the will delay [MQTT-3.1.3-9]
+          discardSession(s.clientId());
+        }
+      } finally {
+        lock.unlock();
+      }
+      if (will != null) {
+        publishWill(will, now);
+      }
+    }
+    if (!now.isBefore(nextSysUpdate)) {
+      nextSysUpdate = now.plus(config.sysInterval());
+      publishSys(now);
+    }
+  }
+
+  /**
+   * Publishes the broker's statistics as retained messages under {@code $SYS/broker/}, which
+   * clients can read but not write, and which {@code #} and {@code +/...} do not match
+   * [MQTT-4.7.2-1].
+   */
+  private void publishSys(Instant now) {
+    sys("$SYS/broker/clients/connected", connections.connectedCount(), now);
+    sys("$SYS/broker/messages/received", messagesReceived.sum(), now);
+    sys("$SYS/broker/messages/sent", messagesSent.sum(), now);
+    sys("$SYS/broker/messages/dropped", messagesDropped.sum(), now);
+    sys("$SYS/broker/subscriptions/count", stores.subscriptions().count(), now);
+    sys("$SYS/broker/retained messages/count", stores.retained().count(), now);
+    sys("$SYS/broker/uptime", java.time.Duration.between(startedAt, now).toSeconds(), now);
+  }
+
+  private void sys(String topic, long value, Instant now) {
+    Message m =
+        new Message(
+            TopicName.of(topic),
+            dev.stratus.codec.Bytes.utf8(Long.toString(value)),
+            QoS.AT_MOST_ONCE,
+            true,
+            Properties.NONE,
+            null,
+            null);
+    stores.retained().put(m);
+    route(m, now);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Sending
+
+  /**
+   * Sends a non-PUBLISH packet, unless it exceeds the client's Maximum Packet Size [MQTT-3.1.2-24].
+   */
+  private void send(ConnectionRecord rec, Packet packet) {
+    byte[] bytes = PacketEncoder.encode(packet, rec.version());
+    if (bytes.length > rec.maximumPacketSize()) {
+      LOG.log(System.Logger.Level.DEBUG, "dropped {0} above maximum packet size", packet.type());
+      return;
+    }
+    outbound.send(rec.id(), bytes);
+  }
+}

@@ -1,0 +1,224 @@
+package dev.stratus.core;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Limits and defaults of the engine. {@link #defaults()} gives the documented defaults (see
+ * docs/engine.md); change one with the {@code with...} methods.
+ *
+ * @param developmentMode allows {@link dev.stratus.core.auth.Authenticator#ALLOW_ALL} and {@link
+ *     dev.stratus.core.auth.Authorizer#ALLOW_ALL}; never in production
+ * @param maximumPacketSize the largest packet the server accepts, announced to v5 clients; the edge
+ *     gives the same number to its {@code Framer}
+ * @param receiveMaximum inbound QoS 2 messages a client may have unreleased [MQTT-3.3.4-7]; one
+ *     more is a protocol error 0x93
+ * @param v3OutboundWindow outbound QoS 1/2 messages in flight for 3.1/3.1.1 clients, which announce
+ *     no Receive Maximum
+ * @param maxQueuedMessages the cap of a client's offline queue; beyond it new messages are dropped
+ *     and counted
+ * @param maxSubscriptionsPerClient beyond it SUBACK says Quota exceeded (0x97)
+ * @param maxTopicLevels the deepest topic name or filter accepted
+ * @param topicAliasMaximum inbound topic aliases per v5 connection
+ * @param maxKeepAliveSeconds the largest keepalive a v5 client may use; above it (or 0) the server
+ *     sends its own Server Keep Alive [MQTT-3.2.2-21]; 0 means no override
+ * @param abandonedSessionExpiry how long a 3.1/3.1.1 persistent session (clean session 0), which
+ *     has no expiry of its own, outlives its last connection
+ * @param connectTimeout how long a connection may stay open without sending CONNECT
+ * @param sysInterval how often the $SYS topics are published
+ */
+public record BrokerConfig(
+    boolean developmentMode,
+    int maximumPacketSize,
+    int receiveMaximum,
+    int v3OutboundWindow,
+    int maxQueuedMessages,
+    int maxSubscriptionsPerClient,
+    int maxTopicLevels,
+    int topicAliasMaximum,
+    int maxKeepAliveSeconds,
+    Duration abandonedSessionExpiry,
+    Duration connectTimeout,
+    Duration sysInterval) {
+
+  public BrokerConfig {
+    Objects.requireNonNull(abandonedSessionExpiry, "abandonedSessionExpiry");
+    Objects.requireNonNull(connectTimeout, "connectTimeout");
+    Objects.requireNonNull(sysInterval, "sysInterval");
+    if (receiveMaximum < 1 || receiveMaximum > 65_535) {
+      throw new IllegalArgumentException("receiveMaximum must be 1..65535");
+    }
+    if (topicAliasMaximum < 0 || topicAliasMaximum > 65_535) {
+      throw new IllegalArgumentException("topicAliasMaximum must be 0..65535");
+    }
+    if (v3OutboundWindow < 1 || maxQueuedMessages < 0 || maxTopicLevels < 1) {
+      throw new IllegalArgumentException("limits must be positive");
+    }
+  }
+
+  /** Production defaults: authentication required. */
+  public static BrokerConfig defaults() {
+    return new BrokerConfig(
+        false,
+        1 << 20,
+        100,
+        100,
+        1_000,
+        100,
+        32,
+        10,
+        0,
+        Duration.ofHours(24),
+        Duration.ofSeconds(10),
+        Duration.ofSeconds(10));
+  }
+
+  /** The defaults with development mode on: anonymous clients allowed. */
+  public static BrokerConfig development() {
+    return defaults().withDevelopmentMode(true);
+  }
+
+  public BrokerConfig withDevelopmentMode(boolean v) {
+    return new BrokerConfig(
+        v,
+        maximumPacketSize,
+        receiveMaximum,
+        v3OutboundWindow,
+        maxQueuedMessages,
+        maxSubscriptionsPerClient,
+        maxTopicLevels,
+        topicAliasMaximum,
+        maxKeepAliveSeconds,
+        abandonedSessionExpiry,
+        connectTimeout,
+        sysInterval);
+  }
+
+  public BrokerConfig withMaximumPacketSize(int v) {
+    return new BrokerConfig(
+        developmentMode,
+        v,
+        receiveMaximum,
+        v3OutboundWindow,
+        maxQueuedMessages,
+        maxSubscriptionsPerClient,
+        maxTopicLevels,
+        topicAliasMaximum,
+        maxKeepAliveSeconds,
+        abandonedSessionExpiry,
+        connectTimeout,
+        sysInterval);
+  }
+
+  public BrokerConfig withReceiveMaximum(int v) {
+    return new BrokerConfig(
+        developmentMode,
+        maximumPacketSize,
+        v,
+        v3OutboundWindow,
+        maxQueuedMessages,
+        maxSubscriptionsPerClient,
+        maxTopicLevels,
+        topicAliasMaximum,
+        maxKeepAliveSeconds,
+        abandonedSessionExpiry,
+        connectTimeout,
+        sysInterval);
+  }
+
+  public BrokerConfig withV3OutboundWindow(int v) {
+    return new BrokerConfig(
+        developmentMode,
+        maximumPacketSize,
+        receiveMaximum,
+        v,
+        maxQueuedMessages,
+        maxSubscriptionsPerClient,
+        maxTopicLevels,
+        topicAliasMaximum,
+        maxKeepAliveSeconds,
+        abandonedSessionExpiry,
+        connectTimeout,
+        sysInterval);
+  }
+
+  public BrokerConfig withMaxQueuedMessages(int v) {
+    return new BrokerConfig(
+        developmentMode,
+        maximumPacketSize,
+        receiveMaximum,
+        v3OutboundWindow,
+        v,
+        maxSubscriptionsPerClient,
+        maxTopicLevels,
+        topicAliasMaximum,
+        maxKeepAliveSeconds,
+        abandonedSessionExpiry,
+        connectTimeout,
+        sysInterval);
+  }
+
+  public BrokerConfig withMaxSubscriptionsPerClient(int v) {
+    return new BrokerConfig(
+        developmentMode,
+        maximumPacketSize,
+        receiveMaximum,
+        v3OutboundWindow,
+        maxQueuedMessages,
+        v,
+        maxTopicLevels,
+        topicAliasMaximum,
+        maxKeepAliveSeconds,
+        abandonedSessionExpiry,
+        connectTimeout,
+        sysInterval);
+  }
+
+  public BrokerConfig withMaxTopicLevels(int v) {
+    return new BrokerConfig(
+        developmentMode,
+        maximumPacketSize,
+        receiveMaximum,
+        v3OutboundWindow,
+        maxQueuedMessages,
+        maxSubscriptionsPerClient,
+        v,
+        topicAliasMaximum,
+        maxKeepAliveSeconds,
+        abandonedSessionExpiry,
+        connectTimeout,
+        sysInterval);
+  }
+
+  public BrokerConfig withMaxKeepAliveSeconds(int v) {
+    return new BrokerConfig(
+        developmentMode,
+        maximumPacketSize,
+        receiveMaximum,
+        v3OutboundWindow,
+        maxQueuedMessages,
+        maxSubscriptionsPerClient,
+        maxTopicLevels,
+        topicAliasMaximum,
+        v,
+        abandonedSessionExpiry,
+        connectTimeout,
+        sysInterval);
+  }
+
+  public BrokerConfig withAbandonedSessionExpiry(Duration v) {
+    return new BrokerConfig(
+        developmentMode,
+        maximumPacketSize,
+        receiveMaximum,
+        v3OutboundWindow,
+        maxQueuedMessages,
+        maxSubscriptionsPerClient,
+        maxTopicLevels,
+        topicAliasMaximum,
+        maxKeepAliveSeconds,
+        v,
+        connectTimeout,
+        sysInterval);
+  }
+}

@@ -1,0 +1,25 @@
+package dev.stratus.core.store;
+
+import java.time.Instant;
+import java.util.List;
+
+/** Sessions by client id. Implementations are thread-safe. */
+public interface SessionStore {
+
+  /** The session of this client id, or null. */
+  Session get(String clientId);
+
+  /** Creates or replaces the session of {@code session.clientId()}. */
+  void put(Session session);
+
+  /** Deletes the session record (not its subscriptions or messages); true if there was one. */
+  boolean remove(String clientId);
+
+  /** Disconnected sessions whose {@code expiresAt} is at or before {@code now}. */
+  List<Session> expired(Instant now);
+
+  /** Sessions whose pending will is due at or before {@code now}. */
+  List<Session> willsDue(Instant now);
+
+  int count();
+}

@@ -1,0 +1,136 @@
+package dev.stratus.core.store.memory;
+
+import dev.stratus.codec.TopicName;
+import dev.stratus.core.ConnectionId;
+import dev.stratus.core.store.ConnectionRecord;
+import dev.stratus.core.store.ConnectionStore;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Live connections in concurrent maps. {@link #overdue} scans all connections: it runs from the
+ * once-a-second timer, never on the publish path.
+ */
+public final class MemoryConnectionStore implements ConnectionStore {
+
+  private static final class Entry {
+    volatile ConnectionRecord record;
+    volatile Instant deadline;
+    final ConcurrentHashMap<Integer, TopicName> inboundAliases = new ConcurrentHashMap<>(4);
+    final ConcurrentHashMap<TopicName, Integer> outboundAliases = new ConcurrentHashMap<>(4);
+
+    Entry(ConnectionRecord record) {
+      this.record = record;
+    }
+  }
+
+  private final ConcurrentHashMap<ConnectionId, Entry> entries = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, ConnectionId> byClient = new ConcurrentHashMap<>();
+
+  @Override
+  public void put(ConnectionRecord record) {
+    entries.compute(
+        record.id(),
+        (id, existing) -> {
+          if (existing == null) {
+            return new Entry(record);
+          }
+          existing.record = record;
+          return existing;
+        });
+  }
+
+  @Override
+  public ConnectionRecord get(ConnectionId id) {
+    Entry e = entries.get(id);
+    return e == null ? null : e.record;
+  }
+
+  @Override
+  public ConnectionId bind(String clientId, ConnectionId id) {
+    return byClient.put(clientId, id);
+  }
+
+  @Override
+  public ConnectionId connectionOf(String clientId) {
+    return byClient.get(clientId);
+  }
+
+  @Override
+  public ConnectionRecord remove(ConnectionId id) {
+    Entry e = entries.remove(id);
+    if (e == null) {
+      return null;
+    }
+    ConnectionRecord r = e.record;
+    if (r.clientId() != null) {
+      byClient.remove(r.clientId(), id);
+    }
+    return r;
+  }
+
+  @Override
+  public void setDeadline(ConnectionId id, Instant deadline) {
+    Entry e = entries.get(id);
+    if (e != null) {
+      e.deadline = deadline;
+    }
+  }
+
+  @Override
+  public List<ConnectionRecord> overdue(Instant now) {
+    List<ConnectionRecord> out = new ArrayList<>();
+    for (Entry e : entries.values()) {
+      Instant d = e.deadline;
+      if (d != null && !d.isAfter(now)) {
+        out.add(e.record);
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public TopicName inboundAlias(ConnectionId id, int alias) {
+    Entry e = entries.get(id);
+    return e == null ? null : e.inboundAliases.get(alias);
+  }
+
+  @Override
+  public void putInboundAlias(ConnectionId id, int alias, TopicName topic) {
+    Entry e = entries.get(id);
+    if (e != null) {
+      e.inboundAliases.put(alias, topic);
+    }
+  }
+
+  @Override
+  public OutboundAlias outboundAlias(ConnectionId id, TopicName topic, int maximum) {
+    Entry e = entries.get(id);
+    if (e == null || maximum <= 0) {
+      return null;
+    }
+    Integer known = e.outboundAliases.get(topic);
+    if (known != null) {
+      return new OutboundAlias(known, true);
+    }
+    synchronized (e) {
+      known = e.outboundAliases.get(topic);
+      if (known != null) {
+        return new OutboundAlias(known, true);
+      }
+      int next = e.outboundAliases.size() + 1;
+      if (next > maximum) {
+        return null; // aliases are never reassigned: the rest go with their full topic name
+      }
+      e.outboundAliases.put(topic, next);
+      return new OutboundAlias(next, false);
+    }
+  }
+
+  @Override
+  public int connectedCount() {
+    return byClient.size();
+  }
+}

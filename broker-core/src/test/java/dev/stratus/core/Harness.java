@@ -1,0 +1,81 @@
+package dev.stratus.core;
+
+import dev.stratus.codec.MqttVersion;
+import dev.stratus.core.auth.Authenticator;
+import dev.stratus.core.auth.Authorizer;
+import dev.stratus.core.store.Stores;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The engine wired to in-memory pipes instead of sockets (the idea of aedes' test/helper.js):
+ * {@link #client} opens a connection whose packets the test sends and whose received bytes are
+ * decoded with the codec. The engine is synchronous, so after each call every effect is there.
+ */
+public final class Harness implements Outbound {
+  public final ManualClock clock = new ManualClock();
+  public final Stores stores;
+  public final Broker broker;
+  private final ConcurrentHashMap<ConnectionId, TestClient> clients = new ConcurrentHashMap<>();
+  private final AtomicInteger ids = new AtomicInteger();
+
+  public Harness() {
+    this(BrokerConfig.development());
+  }
+
+  public Harness(BrokerConfig config) {
+    this(config, Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL);
+  }
+
+  public Harness(BrokerConfig config, Authenticator authn, Authorizer authz) {
+    this.stores = Stores.inMemory();
+    this.broker = new Broker(config, stores, this, clock, authn, authz);
+  }
+
+  /** A new network connection; nothing is sent yet. */
+  public TestClient client(MqttVersion version) {
+    ConnectionId id = new ConnectionId("test-" + ids.incrementAndGet());
+    TestClient c = new TestClient(this, id, version);
+    clients.put(id, c);
+    broker.connectionOpened(new ConnectionInfo(id, "test-edge", "127.0.0.1:" + id, null));
+    return c;
+  }
+
+  /** A client already connected with this id (clean start unless told otherwise). */
+  public TestClient connected(MqttVersion version, String clientId) {
+    TestClient c = client(version);
+    c.connect(clientId, true);
+    c.expectConnAck();
+    return c;
+  }
+
+  public void advance(Duration d) {
+    clock.advance(d);
+    broker.runTimers();
+  }
+
+  @Override
+  public void send(ConnectionId connection, byte[] packet) {
+    TestClient c = clients.get(connection);
+    if (c != null) {
+      c.received(packet);
+    }
+  }
+
+  @Override
+  public void close(ConnectionId connection) {
+    TestClient c = clients.remove(connection);
+    if (c != null) {
+      c.closedByServer();
+      // as an edge does: the socket is closed, so the engine hears of the loss
+      broker.connectionLost(connection);
+    }
+  }
+
+  void lost(ConnectionId id) {
+    if (clients.remove(id) != null) {
+      broker.connectionLost(id);
+    }
+  }
+}

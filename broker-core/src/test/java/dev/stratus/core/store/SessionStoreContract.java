@@ -1,0 +1,84 @@
+package dev.stratus.core.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.stratus.codec.Bytes;
+import dev.stratus.codec.MqttVersion;
+import dev.stratus.codec.Properties;
+import dev.stratus.codec.QoS;
+import dev.stratus.codec.TopicName;
+import dev.stratus.core.Message;
+import java.time.Instant;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** What every {@link SessionStore} must do. Extend it with a factory for the implementation. */
+public abstract class SessionStoreContract {
+  protected static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  private SessionStore store;
+
+  /** A new, empty store. */
+  protected abstract SessionStore newStore();
+
+  @BeforeEach
+  void setUp() {
+    store = newStore();
+  }
+
+  @Test
+  void putThenGetReturnsTheSession() {
+    Session s = Session.connected("c1", MqttVersion.V5, 60);
+    store.put(s);
+    assertEquals(s, store.get("c1"));
+    assertNull(store.get("c2"));
+    assertEquals(1, store.count());
+  }
+
+  @Test
+  void putReplacesAndRemoveDeletes() {
+    store.put(Session.connected("c1", MqttVersion.V5, 60));
+    Session replaced = Session.connected("c1", MqttVersion.V3_1_1, 10);
+    store.put(replaced);
+    assertEquals(replaced, store.get("c1"));
+    assertTrue(store.remove("c1"));
+    assertFalse(store.remove("c1"));
+    assertNull(store.get("c1"));
+    assertEquals(0, store.count());
+  }
+
+  @Test
+  void expiredListsOnlyDisconnectedSessionsPastTheirExpiry() {
+    store.put(Session.connected("live", MqttVersion.V5, 10));
+    store.put(Session.connected("due", MqttVersion.V5, 10).disconnected(T0, null, null));
+    store.put(Session.connected("later", MqttVersion.V5, 100).disconnected(T0, null, null));
+    store.put(
+        Session.connected("never", MqttVersion.V5, Session.NEVER).disconnected(T0, null, null));
+    var expired = store.expired(T0.plusSeconds(10));
+    assertEquals(1, expired.size());
+    assertEquals("due", expired.getFirst().clientId());
+  }
+
+  @Test
+  void willsDueListsSessionsWhoseWillTimeCame() {
+    Message will =
+        new Message(
+            TopicName.of("w"),
+            Bytes.utf8("x"),
+            QoS.AT_MOST_ONCE,
+            false,
+            Properties.NONE,
+            "a",
+            null);
+    store.put(
+        Session.connected("a", MqttVersion.V5, 100).disconnected(T0, will, T0.plusSeconds(5)));
+    store.put(
+        Session.connected("b", MqttVersion.V5, 100).disconnected(T0, will, T0.plusSeconds(50)));
+    assertTrue(store.willsDue(T0.plusSeconds(4)).isEmpty());
+    var due = store.willsDue(T0.plusSeconds(5));
+    assertEquals(1, due.size());
+    assertEquals(will, due.getFirst().pendingWill());
+  }
+}
