@@ -18,8 +18,14 @@ import java.util.concurrent.locks.LockSupport;
 final class FlowControl {
   private static final long STALL_NANOS = 500_000_000L;
 
-  /** How long a waiting publisher sleeps between checks: short against the default window. */
-  private static final long PAUSE_NANOS = 50_000L;
+  /**
+   * A waiting publisher sleeps between checks, from {@link #MIN_PAUSE_NANOS} doubling up to {@link
+   * #MAX_PAUSE_NANOS}: waking often would take CPU from the subscribers, which share the load
+   * generator's core; the default window holds far more than a millisecond of traffic.
+   */
+  private static final long MIN_PAUSE_NANOS = 20_000L;
+
+  private static final long MAX_PAUSE_NANOS = 1_000_000L;
 
   private final AtomicLong sent = new AtomicLong();
   private final Subscriber[] subscribers;
@@ -53,6 +59,7 @@ final class FlowControl {
   void awaitRoom(int n, AtomicBoolean stop) {
     long lastDelivered = -1;
     long progressAt = System.nanoTime();
+    long pause = MIN_PAUSE_NANOS;
     while (!stop.get()) {
       long delivered = delivered();
       if (inFlight(delivered) + (long) n * subscribers.length <= window) {
@@ -66,7 +73,8 @@ final class FlowControl {
         writeOff();
         progressAt = now;
       }
-      LockSupport.parkNanos(PAUSE_NANOS);
+      LockSupport.parkNanos(pause);
+      pause = Math.min(2 * pause, MAX_PAUSE_NANOS);
     }
   }
 
