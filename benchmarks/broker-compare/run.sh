@@ -28,6 +28,9 @@ die() {
   exit 2
 }
 
+ARGS="$*"
+STARTED_AT="$(date -u '+%Y-%m-%d %H:%M UTC')"
+LOAD_AT_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 while [ $# -gt 0 ]; do
   [ $# -ge 2 ] || die "$1 needs a value"
   case "$1" in
@@ -197,6 +200,16 @@ for broker in $BROKERS; do
 done
 
 echo "== results ($RESULTS) ==" >&2
+# What docs/benchmarks.md records with the table: the command, the date, the machine, the versions.
+{
+  echo "Command: \`benchmarks/broker-compare/run.sh $ARGS\`"
+  echo
+  echo "- date: $STARTED_AT; load average at start: $LOAD_AT_START"
+  echo "- machine: $(nproc --all) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -n1)), $(free -g | awk '/^Mem:/ {print $2}') GiB memory"
+  echo "- JDK: $("$JAVA" -version 2>&1 | head -n1); Mosquitto $(mosquitto -h 2>/dev/null | sed -n 's/^mosquitto version //p'); Node.js $(node --version), Aedes $(node -p "require('$HERE/node_modules/aedes/package.json').version" 2>/dev/null || echo n/a)"
+  echo "- brokers pinned to CPU $BROKER_CPU, load generator to CPU $LOADGEN_CPU; $SECONDS_PER_RUN s measured after $WARMUP s warm-up; payload $PAYLOAD bytes; $CONNECTIONS idle connections"
+  echo
+} | tee "$OUT/table.md"
 # The table: one row per measurement, one column per broker, then each broker against Mosquitto.
 awk -v brokers="$BROKERS" '
   function key(b, s, t, q, k) { return b SUBSEP s SUBSEP t SUBSEP q SUBSEP k }
@@ -264,4 +277,4 @@ awk -v brokers="$BROKERS" '
       row("idle connections: broker RSS per connection, KiB", "idle", t, "-", "rss_per_conn_kib", 2, 0)
     }
   }
-' "$RESULTS" | tee "$OUT/table.md"
+' "$RESULTS" | tee -a "$OUT/table.md"
