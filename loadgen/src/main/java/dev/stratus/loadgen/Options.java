@@ -3,6 +3,7 @@ package dev.stratus.loadgen;
 import dev.stratus.codec.MqttVersion;
 import dev.stratus.codec.QoS;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The command line, parsed and checked. Every option has a default so that {@code ./stratus
@@ -40,7 +41,7 @@ public record Options(
     IDLE;
 
     public String label() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return name().toLowerCase(Locale.ROOT);
     }
   }
 

@@ -50,7 +50,8 @@ class MosquittoLoadGenTest {
             .start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (true) {
-      try (Socket s = new Socket("127.0.0.1", port)) {
+      try {
+        new Socket("127.0.0.1", port).close();
         return;
       } catch (IOException notYet) {
         if (!mosquitto.isAlive() || System.nanoTime() > deadline) {
