@@ -31,6 +31,7 @@ final class FlowControl {
   private final Subscriber[] subscribers;
   private final int window;
   private long writtenOff;
+  private int stalls;
 
   FlowControl(Subscriber[] subscribers, int window) {
     this.subscribers = subscribers;
@@ -84,5 +85,11 @@ final class FlowControl {
 
   private synchronized void writeOff() {
     writtenOff += Math.max(0, inFlight(delivered()));
+    stalls++;
+  }
+
+  /** How many times deliveries stopped for {@link #STALL_NANOS} and the window was written off. */
+  synchronized int stalls() {
+    return stalls;
   }
 }

@@ -13,52 +13,58 @@ final class Report {
   static String text(Result result) {
     return switch (result) {
       case Result.Throughput t ->
-          "scenario=%s transport=%s qos=%d publishers=%d subscribers=%d payload=%d window_s=%.1f sent=%d expected=%d received=%d lost=%d publish_msg_s=%.0f throughput_msg_s=%.0f"
-              .formatted(
-                  t.scenario(),
-                  t.transport(),
-                  t.qos(),
-                  t.publishers(),
-                  t.subscribers(),
-                  t.payload(),
-                  t.windowSeconds(),
-                  t.sent(),
-                  t.expected(),
-                  t.received(),
-                  t.lost(),
-                  t.publishesPerSecond(),
-                  t.deliveriesPerSecond());
+          format(
+              "scenario=%s transport=%s qos=%d publishers=%d subscribers=%d payload=%d window_s=%.1f sent=%d expected=%d received=%d lost=%d stalls=%d publish_msg_s=%.0f throughput_msg_s=%.0f",
+              t.scenario(),
+              t.transport(),
+              t.qos(),
+              t.publishers(),
+              t.subscribers(),
+              t.payload(),
+              t.windowSeconds(),
+              t.sent(),
+              t.expected(),
+              t.received(),
+              t.lost(),
+              t.stalls(),
+              t.publishesPerSecond(),
+              t.deliveriesPerSecond());
       case Result.Latency l ->
-          "scenario=latency transport=%s qos=%d rate=%d payload=%d sent=%d received=%d lost=%d samples=%d p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f max_ms=%.3f"
-              .formatted(
-                  l.transport(),
-                  l.qos(),
-                  l.rate(),
-                  l.payload(),
-                  l.sent(),
-                  l.received(),
-                  l.lost(),
-                  l.samples(),
-                  l.p50Millis(),
-                  l.p90Millis(),
-                  l.p99Millis(),
-                  l.maxMillis());
+          format(
+              "scenario=latency transport=%s qos=%d rate=%d payload=%d sent=%d received=%d lost=%d samples=%d p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f max_ms=%.3f",
+              l.transport(),
+              l.qos(),
+              l.rate(),
+              l.payload(),
+              l.sent(),
+              l.received(),
+              l.lost(),
+              l.samples(),
+              l.p50Millis(),
+              l.p90Millis(),
+              l.p99Millis(),
+              l.maxMillis());
       case Result.Idle i ->
-          "scenario=idle transport=%s connections=%d connected=%d alive=%d connect_s=%.2f connect_rate_s=%.0f rss_before_kib=%d rss_after_kib=%d rss_per_conn_kib=%s%s"
-              .formatted(
-                  i.transport(),
-                  i.requested(),
-                  i.connected(),
-                  i.alive(),
-                  i.connectSeconds(),
-                  i.connectsPerSecond(),
-                  i.rssBeforeKib(),
-                  i.rssAfterKib(),
-                  Double.isNaN(i.rssPerConnectionKib())
-                      ? "n/a"
-                      : String.format(Locale.ROOT, "%.2f", i.rssPerConnectionKib()),
-                  i.firstError() == null ? "" : " first_error=\"" + i.firstError() + "\"");
+          format(
+              "scenario=idle transport=%s connections=%d connected=%d alive=%d connect_s=%.2f connect_rate_s=%.0f rss_before_kib=%d rss_after_kib=%d rss_per_conn_kib=%s%s",
+              i.transport(),
+              i.requested(),
+              i.connected(),
+              i.alive(),
+              i.connectSeconds(),
+              i.connectsPerSecond(),
+              i.rssBeforeKib(),
+              i.rssAfterKib(),
+              Double.isNaN(i.rssPerConnectionKib())
+                  ? "n/a"
+                  : String.format(Locale.ROOT, "%.2f", i.rssPerConnectionKib()),
+              i.firstError() == null ? "" : " first_error=\"" + i.firstError() + "\"");
     };
+  }
+
+  /** Formats with a fixed locale: the output is parsed, and "5,0" is not a number to awk. */
+  private static String format(String pattern, Object... args) {
+    return String.format(Locale.ROOT, pattern, args);
   }
 
   static String markdown(List<Result> results) {

@@ -16,6 +16,8 @@ public sealed interface Result {
    * @param sent PUBLISH packets written by the publishers, warm-up included
    * @param expected deliveries owed for them: {@code sent} times the number of subscribers
    * @param received deliveries counted by the subscribers once the broker went quiet
+   * @param stalls times deliveries stopped for half a second while publishers waited (a broker
+   *     dropping messages, or pausing); each wrote the flow window off
    */
   record Throughput(
       String scenario,
@@ -29,7 +31,8 @@ public sealed interface Result {
       long expected,
       long received,
       double deliveriesPerSecond,
-      double publishesPerSecond)
+      double publishesPerSecond,
+      int stalls)
       implements Result {
     /** Deliveries that never arrived (never negative: duplicates do not hide losses). */
     public long lost() {

@@ -138,7 +138,8 @@ final class ThroughputScenario {
           expected,
           received,
           (delivered1 - delivered0) / window,
-          (sent1 - sent0) / window);
+          (sent1 - sent0) / window,
+          flow.stalls());
     } finally {
       stop.set(true);
       for (Publisher p : publishers) {
