@@ -110,7 +110,7 @@ final class ThroughputScenario {
       Thread.sleep(options.seconds() * 1000L);
       long delivered1 = flow.delivered();
       long sent1 = flow.sent();
-      double window = (System.nanoTime() - t0) / 1e9;
+      double windowSeconds = (System.nanoTime() - t0) / 1e9;
 
       stop.set(true);
       for (int i = 0; i < writers.size(); i++) {
@@ -133,12 +133,12 @@ final class ThroughputScenario {
           publisherCount,
           subscriberCount,
           options.payload(),
-          window,
+          windowSeconds,
           sent,
           expected,
           received,
-          (delivered1 - delivered0) / window,
-          (sent1 - sent0) / window,
+          (delivered1 - delivered0) / windowSeconds,
+          (sent1 - sent0) / windowSeconds,
           flow.stalls());
     } finally {
       stop.set(true);
