@@ -33,39 +33,49 @@ public final class CodecBenchmarkMain {
     System.out.println(table(results));
   }
 
-  /** One row per (operation, payload, qos): Stratus ops/µs, Netty ops/µs, and Stratus ÷ Netty. */
+  /**
+   * One row per (operation, payload, qos): Stratus ops/µs, Netty ops/µs, and Stratus ÷ Netty. Both
+   * Stratus decoders are set against Netty's one decoder.
+   */
   static String table(Collection<RunResult> results) {
-    Map<String, double[]> rows = new TreeMap<>();
+    Map<String, Double> score = new TreeMap<>();
+    Map<String, String[]> cells = new TreeMap<>();
     for (RunResult r : results) {
       String method = r.getParams().getBenchmark();
       method = method.substring(method.lastIndexOf('.') + 1);
-      boolean stratus = method.startsWith("stratus");
-      String operation =
-          method.replace("stratus", "").replace("netty", "").toLowerCase(Locale.ROOT);
-      String key =
-          String.format(
-              Locale.ROOT,
-              "%s | %5s B | QoS %s",
-              operation,
-              r.getParams().getParam("payloadSize"),
-              r.getParams().getParam("qos"));
-      double[] row = rows.computeIfAbsent(key, k -> new double[] {Double.NaN, Double.NaN});
-      row[stratus ? 0 : 1] = r.getPrimaryResult().getScore();
+      String payload = r.getParams().getParam("payloadSize");
+      String qos = r.getParams().getParam("qos");
+      score.put(method + "/" + payload + "/" + qos, r.getPrimaryResult().getScore());
+      cells.put(String.format(Locale.ROOT, "%6s/%s", payload, qos), new String[] {payload, qos});
     }
+    String[][] operations = {
+      {"decode, payload copied", "stratusDecode", "nettyDecode"},
+      {"decode, owned frame (zero-copy)", "stratusDecodeOwned", "nettyDecode"},
+      {"encode", "stratusEncode", "nettyEncode"},
+    };
     List<String> lines = new ArrayList<>();
     lines.add(
         "| operation | payload | QoS | Stratus (ops/µs) | Netty (ops/µs) | Stratus ÷ Netty |");
     lines.add("|---|---|---|---|---|---|");
-    for (Map.Entry<String, double[]> e : rows.entrySet()) {
-      double[] v = e.getValue();
-      lines.add(
-          String.format(
-              Locale.ROOT,
-              "| %s | %.2f | %.2f | %.2f× |",
-              e.getKey().replace(" | QoS ", " | "),
-              v[0],
-              v[1],
-              v[0] / v[1]));
+    for (String[] op : operations) {
+      for (String[] cell : cells.values()) {
+        String suffix = "/" + cell[0] + "/" + cell[1];
+        Double ours = score.get(op[1] + suffix);
+        Double netty = score.get(op[2] + suffix);
+        if (ours == null || netty == null) {
+          continue;
+        }
+        lines.add(
+            String.format(
+                Locale.ROOT,
+                "| %s | %s B | %s | %.2f | %.2f | %.2f× |",
+                op[0],
+                cell[0],
+                cell[1],
+                ours,
+                netty,
+                ours / netty));
+      }
     }
     return String.join("\n", lines);
   }

@@ -45,7 +45,12 @@ import org.openjdk.jmh.infra.Blackhole;
  *
  * <ul>
  *   <li>Stratus decode: frame the packet out of a buffer ({@link Framer}) and decode it with full
- *       validation into a {@link Publish} whose payload is copied into its own array.
+ *       validation into a {@link Publish} whose payload is copied into its own array (the input
+ *       buffer may be reused at once, as a socket read buffer is).
+ *   <li>Stratus owned decode: the same, with {@link PacketDecoder#decodeOwned}: the payload is a
+ *       view of the packet's array, which the caller hands over and never changes (the bridge's
+ *       frames that the framer assembles, the serverless edge's base64-decoded messages). This is
+ *       the work Netty's decoder does: it slices the payload out of the input without copying.
  *   <li>Netty decode: hand the same bytes to {@link MqttDecoder} in an {@link EmbeddedChannel}, the
  *       way a Netty pipeline runs it (framing and decoding in one handler; the payload stays a
  *       retained slice of the input, no copy), then release the message.
@@ -134,6 +139,12 @@ public class PublishCodecBenchmark {
   public Object stratusDecode() throws MqttDecodeException {
     FrameResult result = framer.next(ByteBuffer.wrap(wire));
     return PacketDecoder.decode(((FrameResult.Frame) result).packet(), MqttVersion.V3_1_1);
+  }
+
+  @Benchmark
+  public Object stratusDecodeOwned() throws MqttDecodeException {
+    FrameResult result = framer.next(ByteBuffer.wrap(wire));
+    return PacketDecoder.decodeOwned(((FrameResult.Frame) result).packet(), MqttVersion.V3_1_1);
   }
 
   @Benchmark

@@ -89,7 +89,7 @@ public final class Framer {
         if (total <= available) {
           ByteBuffer frame = input.slice(start, total);
           input.position(start + total);
-          return new FrameResult.Frame(frame);
+          return new FrameResult.Frame(frame, false);
         }
         packet = new byte[total];
         packetFilled = available;
@@ -134,7 +134,7 @@ public final class Framer {
     ByteBuffer frame = ByteBuffer.wrap(packet);
     packet = null;
     packetFilled = 0;
-    return new FrameResult.Frame(frame);
+    return new FrameResult.Frame(frame, true);
   }
 
   /** The total size of the packet, refused above the maximum before its body is buffered. */

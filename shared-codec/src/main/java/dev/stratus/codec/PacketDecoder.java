@@ -34,6 +34,26 @@ public final class PacketDecoder {
    *     rule; never any other exception, whatever the bytes
    */
   public static Packet decode(ByteBuffer packet, MqttVersion version) throws MqttDecodeException {
+    return decode(packet, version, false);
+  }
+
+  /**
+   * Decodes {@code packet} like {@link #decode}, but takes the bytes over: a PUBLISH payload
+   * becomes a view of the packet's array instead of a copy. The caller hands the array over for
+   * good and must never change those bytes afterwards; that holds for a frame the {@link Framer}
+   * assembled itself ({@link FrameResult.Frame#owned()}) and for a message decoded into a fresh
+   * array (a text-profile message after base64). Buffers without an accessible array are copied as
+   * {@link #decode} does.
+   *
+   * @throws MqttDecodeException as {@link #decode}
+   */
+  public static Packet decodeOwned(ByteBuffer packet, MqttVersion version)
+      throws MqttDecodeException {
+    return decode(packet, version, packet.hasArray() && !packet.isReadOnly());
+  }
+
+  private static Packet decode(ByteBuffer packet, MqttVersion version, boolean owned)
+      throws MqttDecodeException {
     byte[] array;
     int from;
     int end;
@@ -57,7 +77,7 @@ public final class PacketDecoder {
       throw remainingLengthMismatch(remainingLength, r.remaining());
     }
     if ((header >>> 4) == PacketType.PUBLISH.value() && version != null) {
-      return decodePublish(r, header & 0x0F, version);
+      return decodePublish(r, header & 0x0F, version, owned);
     }
     return decodeOther(new WireReader(array, end - remainingLength, end), header, version);
   }
@@ -90,7 +110,7 @@ public final class PacketDecoder {
       case CONNECT -> decodeConnect(r);
       case CONNACK -> decodeConnAck(r, version);
       // decode() takes PUBLISH after CONNECT, and refuses it before: kept for exhaustiveness
-      case PUBLISH -> decodePublish(r, flags, version);
+      case PUBLISH -> decodePublish(r, flags, version, false);
       case PUBACK -> {
         int id = packetId(r, type);
         yield version.isV5()
@@ -284,7 +304,7 @@ public final class PacketDecoder {
   // ---------------------------------------------------------------- PUBLISH
 
   /** The hot path: no allocation but the topic string, the payload copy and the records. */
-  private static Publish decodePublish(WireReader r, int flags, MqttVersion version)
+  private static Publish decodePublish(WireReader r, int flags, MqttVersion version, boolean owned)
       throws MqttDecodeException {
     int qosValue = (flags >>> 1) & 0x03;
     if (qosValue == 3) {
@@ -313,7 +333,13 @@ public final class PacketDecoder {
           "[MQTT 5.0 §3.3.2.1] a zero length topic name needs a topic alias");
     }
     return new Publish(
-        topic, QoS.of(qosValue), (flags & 0x01) != 0, dup, packetId, r.rest(), properties);
+        topic,
+        QoS.of(qosValue),
+        (flags & 0x01) != 0,
+        dup,
+        packetId,
+        owned ? r.restOwned() : r.rest(),
+        properties);
   }
 
   // ---------------------------------------------------------------- PUBACK, PUBREC, PUBREL,

@@ -183,6 +183,22 @@ final class WireReader {
     return Bytes.wrap(copy);
   }
 
+  /**
+   * Every byte up to the end as a view of the array, without a copy: only for arrays handed over
+   * for good ({@link PacketDecoder#decodeOwned}). A payload smaller than half the array is copied
+   * after all, so that a small message kept for long (retained, queued) never holds a much larger
+   * array alive.
+   */
+  Bytes restOwned() {
+    int length = end - pos;
+    if (length == 0 || length < a.length / 2) {
+      return rest();
+    }
+    Bytes view = Bytes.wrap(a, pos, length);
+    pos = end;
+    return view;
+  }
+
   /** Fails if bytes are left before the end: the remaining length claimed more than the packet. */
   void expectEnd(String packet) throws MqttDecodeException {
     if (pos != end) {

@@ -100,8 +100,7 @@ final class WireWriter {
 
   /** The bytes with no length (a PUBLISH payload). */
   void raw(Bytes b) {
-    byte[] src = b.unsafeArray();
-    System.arraycopy(src, 0, a, pos, src.length);
-    pos += src.length;
+    b.copyTo(a, pos);
+    pos += b.length();
   }
 }

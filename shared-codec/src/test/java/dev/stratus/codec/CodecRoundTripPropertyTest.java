@@ -52,6 +52,10 @@ class CodecRoundTripPropertyTest {
       MqttVersion decodeVersion = p instanceof Connect ? null : version;
       try {
         assertEquals(p, PacketDecoder.decode(ByteBuffer.wrap(encoded), decodeVersion), where);
+        assertEquals(
+            p,
+            PacketDecoder.decodeOwned(ByteBuffer.wrap(encoded.clone()), decodeVersion),
+            "zero-copy decode, " + where);
       } catch (MqttDecodeException e) {
         fail("a generated valid packet was rejected: " + e + "; " + where);
       }
