@@ -13,8 +13,10 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.dynamodb.services.local.embedded.DynamoDBEmbedded;
 import software.amazon.dynamodb.services.local.main.ServerRunner;
 import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
+import software.amazon.dynamodb.services.local.shared.access.AmazonDynamoDBLocal;
 
 /**
  * One DynamoDB Local server per test JVM, in memory, on 127.0.0.1 only, telemetry off; stopped by a
@@ -73,6 +75,22 @@ final class LocalDynamo {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  private static DynamoDbClient embedded;
+
+  /**
+   * A client of an in-process DynamoDB Local without HTTP: several times faster per request than
+   * the server, for contract tests that make a hundred thousand requests. It is not an SDK-built
+   * client, so interceptors and retry settings do not apply; tests of those use {@link #client}.
+   */
+  static synchronized DynamoDbClient embeddedClient() {
+    if (embedded == null) {
+      AmazonDynamoDBLocal local = DynamoDBEmbedded.create(true);
+      Runtime.getRuntime().addShutdownHook(new Thread(local::shutdown));
+      embedded = local.dynamoDbClient();
+    }
+    return embedded;
   }
 
   /** A client of the local server with the store's retry settings and extra interceptors. */
