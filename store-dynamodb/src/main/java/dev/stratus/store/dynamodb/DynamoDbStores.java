@@ -1,7 +1,6 @@
 package dev.stratus.store.dynamodb;
 
 import dev.stratus.core.store.Stores;
-import java.time.InstantSource;
 import java.util.Objects;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
@@ -16,16 +15,10 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 public final class DynamoDbStores {
   private DynamoDbStores() {}
 
-  /**
-   * Stores on the tables named {@code tablePrefix} + suffix (e.g. {@code stratus-sessions}).
-   *
-   * @param clock the clock the engine runs on; the stores themselves read time only from the
-   *     instants the engine passes them
-   */
-  public static Stores create(DynamoDbClient client, String tablePrefix, InstantSource clock) {
+  /** Stores on the tables named {@code tablePrefix} + suffix (e.g. {@code stratus-sessions}). */
+  public static Stores create(DynamoDbClient client, String tablePrefix) {
     Objects.requireNonNull(client, "client");
     Objects.requireNonNull(tablePrefix, "tablePrefix");
-    Objects.requireNonNull(clock, "clock");
     return new Stores(
         new DynamoDbSessionStore(client, tablePrefix),
         new DynamoDbSubscriptionStore(client, tablePrefix),
