@@ -28,20 +28,24 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
 
 /**
- * Sums the read and write capacity units DynamoDB reports ({@code ReturnConsumedCapacity TOTAL},
- * added to every data request), and counts requests. A conditional write whose condition fails is
- * an error response without a capacity figure, yet DynamoDB bills it as a write: it is counted as 1
- * write unit (every item Stratus writes conditionally is under 1 KB).
+ * Sums the read and write capacity units DynamoDB reports ({@code ReturnConsumedCapacity INDEXES},
+ * added to every data request: DynamoDB Local includes global secondary index writes in the total
+ * only when asked for INDEXES, as AWS bills them), and counts requests. Reads DynamoDB Local
+ * reports as 0 units (a Query that finds nothing) are counted apart: AWS may bill them. A
+ * conditional write whose condition fails is an error response without a capacity figure, yet
+ * DynamoDB bills it as a write: it is counted as 1 write unit (every item Stratus writes
+ * conditionally is under 1 KB).
  */
 final class CapacityMeter implements ExecutionInterceptor {
   final DoubleAdder read = new DoubleAdder();
   final DoubleAdder write = new DoubleAdder();
   final AtomicLong requests = new AtomicLong();
   final AtomicLong failedConditions = new AtomicLong();
+  final AtomicLong emptyReads = new AtomicLong();
 
   @Override
   public SdkRequest modifyRequest(Context.ModifyRequest context, ExecutionAttributes attrs) {
-    ReturnConsumedCapacity total = ReturnConsumedCapacity.TOTAL;
+    ReturnConsumedCapacity total = ReturnConsumedCapacity.INDEXES;
     return switch (context.request()) {
       case GetItemRequest r -> r.toBuilder().returnConsumedCapacity(total).build();
       case PutItemRequest r -> r.toBuilder().returnConsumedCapacity(total).build();
@@ -84,20 +88,27 @@ final class CapacityMeter implements ExecutionInterceptor {
     }
   }
 
-  private static void add(DoubleAdder to, ConsumedCapacity c) {
+  private void add(DoubleAdder to, ConsumedCapacity c) {
     if (c != null && c.capacityUnits() != null) {
       to.add(c.capacityUnits());
+      if (to == read && c.capacityUnits() == 0) {
+        emptyReads.incrementAndGet();
+      }
     }
   }
 
   /** What the meter reads now. */
   Reading reading() {
-    return new Reading(read.sum(), write.sum(), requests.get());
+    return new Reading(read.sum(), write.sum(), requests.get(), emptyReads.get());
   }
 
-  record Reading(double read, double write, long requests) {
+  record Reading(double read, double write, long requests, long emptyReads) {
     Reading minus(Reading before) {
-      return new Reading(read - before.read, write - before.write, requests - before.requests);
+      return new Reading(
+          read - before.read,
+          write - before.write,
+          requests - before.requests,
+          emptyReads - before.emptyReads);
     }
   }
 }
