@@ -37,6 +37,7 @@ import dev.stratus.core.store.ConnectionStore;
 import dev.stratus.core.store.OutboundFlight;
 import dev.stratus.core.store.QueuedDelivery;
 import dev.stratus.core.store.Session;
+import dev.stratus.core.store.StoreException;
 import dev.stratus.core.store.Stores;
 import dev.stratus.core.store.Subscription;
 import dev.stratus.core.store.SubscriptionMatch;
@@ -179,6 +180,14 @@ public final class Broker implements Inbound {
     if (rec.keepAliveSeconds() > 0) {
       connections.setDeadline(id, keepAliveDeadline(now, rec.keepAliveSeconds()));
     }
+    try {
+      dispatch(rec, packet, now);
+    } catch (StoreException e) {
+      storeFailed(rec, e);
+    }
+  }
+
+  private void dispatch(ConnectionRecord rec, Packet packet, Instant now) {
     switch (packet) {
       case Connect c -> protocolError(rec, ReasonCode.PROTOCOL_ERROR, "[MQTT-3.1.0-2]");
       case Publish p -> onPublish(rec, p, now);
@@ -196,6 +205,22 @@ public final class Broker implements Inbound {
       case SubAck s -> protocolError(rec, ReasonCode.PROTOCOL_ERROR, "SUBACK from a client");
       case UnsubAck u -> protocolError(rec, ReasonCode.PROTOCOL_ERROR, "UNSUBACK from a client");
       case PingResp p -> protocolError(rec, ReasonCode.PROTOCOL_ERROR, "PINGRESP from a client");
+    }
+  }
+
+  /**
+   * A store write failed while a packet was handled, so whatever acknowledgement that packet was
+   * owed has not been sent: a QoS 1/2 PUBLISH that was not stored must not get its PUBACK or
+   * PUBREC. The connection is closed (v5: DISCONNECT 0x80), which is the only way to make a client
+   * resend an unacknowledged PUBLISH: it resends on reconnect [MQTT-4.4.0-1]. Closing itself
+   * touches the stores and may fail as well; the socket is closed in any case.
+   */
+  private void storeFailed(ConnectionRecord rec, StoreException e) {
+    LOG.log(System.Logger.Level.WARNING, "store failed for {0}, closing it: {1}", rec.id(), e);
+    try {
+      protocolError(rec, ReasonCode.UNSPECIFIED_ERROR, "store failed");
+    } catch (StoreException again) {
+      outbound.close(rec.id());
     }
   }
 
@@ -361,6 +386,15 @@ public final class Broker implements Inbound {
         takeOver(previous, c.cleanStart(), willsToPublish);
       }
       Session existing = stores.sessions().get(clientId);
+      if (existing != null && existing.expiresAt() != null && !existing.expiresAt().isAfter(now)) {
+        // expired but not yet swept (a remote store's sweeper and TTL run late): the session is
+        // over [MQTT-3.1.2-23] and is not resumed; its pending will goes out as the sweeper's would
+        if (existing.pendingWill() != null) {
+          willsToPublish.add(existing.pendingWill());
+        }
+        discardSession(clientId);
+        existing = null;
+      }
       boolean sessionPresent = existing != null && !c.cleanStart();
       if (existing != null && c.cleanStart()) {
         // [MQTT-3.1.2-4] clean start discards the session; a will waiting for its delay goes out
@@ -616,10 +650,19 @@ public final class Broker implements Inbound {
               forwarded,
               clientId,
               expiry == null ? null : now.plusSeconds(expiry));
-      if (p.retain()) {
-        storeRetained(m);
+      try {
+        if (p.retain()) {
+          storeRetained(m);
+        }
+        recipients = route(m, now);
+      } catch (StoreException e) {
+        if (p.qos() == QoS.EXACTLY_ONCE) {
+          // forget the id so that the resent PUBLISH is routed rather than taken for a duplicate
+          // of a message that was never fully stored; recipients it did reach may get it twice
+          stores.inFlight().removeInbound(clientId, p.packetId());
+        }
+        throw e;
       }
-      recipients = route(m, now);
     }
     if (p.qos() != QoS.AT_MOST_ONCE) {
       ack(

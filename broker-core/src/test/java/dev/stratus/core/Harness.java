@@ -29,7 +29,16 @@ public final class Harness implements Outbound {
   }
 
   public Harness(BrokerConfig config, Authenticator authn, Authorizer authz) {
-    this.stores = Stores.inMemory();
+    this(config, Stores.inMemory(), authn, authz);
+  }
+
+  /** The engine on the given stores (e.g. a DynamoDB implementation, or a failing wrapper). */
+  public Harness(BrokerConfig config, Stores stores) {
+    this(config, stores, Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL);
+  }
+
+  private Harness(BrokerConfig config, Stores stores, Authenticator authn, Authorizer authz) {
+    this.stores = stores;
     this.broker = new Broker(config, stores, this, clock, authn, authz);
   }
 
