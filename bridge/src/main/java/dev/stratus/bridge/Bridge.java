@@ -49,7 +49,7 @@ public final class Bridge implements Outbound, AutoCloseable {
   /** Read buffers are lent to a connection for one read turn; this many are kept for reuse. */
   private static final int READ_BUFFER_SIZE = 32 * 1024;
 
-  private static final int POOLED_READ_BUFFERS = 64;
+  private static final int POOLED_READ_BUFFERS = 16;
 
   /** A bound listener. */
   public record Endpoint(Protocol protocol, InetSocketAddress address) {
