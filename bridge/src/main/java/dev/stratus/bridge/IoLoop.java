@@ -84,6 +84,9 @@ final class IoLoop implements Runnable, AutoCloseable {
       }
     } catch (CancelledKeyException closed) {
       // Closed between the select and now: the close path reports it to the engine.
+    } catch (RuntimeException e) {
+      // Never let one connection end the loop: every other socket on this selector would stall.
+      LOG.log(System.Logger.Level.ERROR, thread.getName() + ": " + key.attachment(), e);
     }
   }
 
