@@ -120,9 +120,15 @@ start_broker() {
   WS_URL=""
   case "$name" in
     bridge)
-      # -XX:ActiveProcessorCount=1: the JVM sizes its GC and thread pools for the one core it gets.
-      taskset -c "$BROKER_CPU" "$JAVA" -XX:ActiveProcessorCount=1 -cp "$BRIDGE_JAR" \
-        dev.stratus.bridge.BridgeMain --tcp-port 0 --ws-port 0 --allow-anonymous true >>"$log" 2>&1 &
+      # Started by the launcher, with the JVM flags users get (the jar was just built, the JDK is the
+      # one found above). -XX:ActiveProcessorCount=1: the JVM sizes its GC and thread pools for
+      # the one core it gets. The queue limits are Mosquitto's below: the fan-in subscriber may
+      # have the whole flow window owed at once, QoS 1 queued in the engine or QoS 0 queued as
+      # bytes (20,000 owed 64-byte messages are about 1.6 MB).
+      STRATUS_JAVA_OPTS="-XX:ActiveProcessorCount=1" taskset -c "$BROKER_CPU" "$ROOT/stratus" bridge \
+        --tcp-port 0 --ws-port 0 --allow-anonymous true \
+        --max-queued-messages 1000000 --outbound-soft-limit 256m --outbound-hard-limit 1024m \
+        >>"$log" 2>&1 &
       BROKER_PID=$!
       wait_listening "$log" yes || return 1
       ;;

@@ -14,11 +14,17 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,13 +35,21 @@ import javax.net.ssl.SSLSocket;
  * The bridge's listeners and sockets: accepts MQTT clients over TCP, TLS and WebSocket, hands their
  * packets to the engine ({@link Inbound}) and writes what the engine sends ({@link Outbound}).
  *
- * <p>Every socket gets a virtual thread that reads it (see {@link Connection}); writes happen on
- * short-lived virtual threads, so {@link #send} never blocks. Lifecycle: construct, {@link #start},
- * then {@link #drain} for a graceful stop or {@link #close} to drop everything.
+ * <p>Plain TCP and WebSocket sockets are non-blocking and watched by a few selector threads ({@link
+ * IoLoop}, one per processor); their packets are handled on virtual threads that exist only while
+ * there is work ({@link ChannelConnection}). TLS sockets are blocking, each read by its own virtual
+ * thread ({@link SocketConnection}). Writes happen on short-lived virtual threads, so {@link #send}
+ * never blocks. Lifecycle: construct, {@link #start}, then {@link #drain} for a graceful stop or
+ * {@link #close} to drop everything.
  */
 public final class Bridge implements Outbound, AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Bridge.class.getName());
   private static final int BACKLOG = 4096;
+
+  /** Read buffers are lent to a connection for one read turn; this many are kept for reuse. */
+  private static final int READ_BUFFER_SIZE = 32 * 1024;
+
+  private static final int POOLED_READ_BUFFERS = 16;
 
   /** A bound listener. */
   public record Endpoint(Protocol protocol, InetSocketAddress address) {
@@ -58,7 +72,10 @@ public final class Bridge implements Outbound, AutoCloseable {
 
   private final BridgeConfig config;
   private final ConcurrentHashMap<ConnectionId, Connection> connections = new ConcurrentHashMap<>();
-  private final List<ServerSocket> servers = new ArrayList<>();
+  private final List<AutoCloseable> servers = new ArrayList<>();
+  private final List<IoLoop> loops = new ArrayList<>();
+  private final ArrayBlockingQueue<ByteBuffer> readBuffers =
+      new ArrayBlockingQueue<>(POOLED_READ_BUFFERS);
   private final List<Endpoint> endpoints = new ArrayList<>();
   private final ScheduledThreadPoolExecutor scheduler;
   private final AtomicLong nextConnection = new AtomicLong();
@@ -98,16 +115,24 @@ public final class Bridge implements Outbound, AutoCloseable {
       bind(Protocol.TCP, host, config.tcpPort());
       bind(Protocol.TLS, host, config.tlsPort());
       bind(Protocol.WS, host, config.wsPort());
+      int selectors = Math.max(1, Runtime.getRuntime().availableProcessors());
+      for (int i = 0; i < selectors; i++) {
+        loops.add(new IoLoop("bridge-selector-" + i));
+      }
     } catch (IOException e) {
       closeServers();
       throw e;
     }
+    loops.forEach(IoLoop::start);
     for (int i = 0; i < servers.size(); i++) {
-      ServerSocket server = servers.get(i);
       Protocol protocol = endpoints.get(i).protocol();
-      Thread.ofVirtual()
-          .name("accept-" + protocol.label())
-          .start(() -> acceptLoop(server, protocol));
+      Runnable loop =
+          switch (servers.get(i)) {
+            case ServerSocketChannel channel -> () -> acceptChannels(channel, protocol);
+            case ServerSocket socket -> () -> acceptSockets(socket);
+            default -> throw new IllegalStateException();
+          };
+      Thread.ofVirtual().name("accept-" + protocol.label()).start(loop);
     }
   }
 
@@ -115,7 +140,10 @@ public final class Bridge implements Outbound, AutoCloseable {
     if (port < 0) {
       return;
     }
-    ServerSocket server = new ServerSocket();
+    // TLS stays on a blocking ServerSocket (see SocketConnection); the others are channels that
+    // the selectors can watch.
+    ServerSocketChannel channel = protocol == Protocol.TLS ? null : ServerSocketChannel.open();
+    ServerSocket server = channel == null ? new ServerSocket() : channel.socket();
     try {
       server.setReuseAddress(true);
       server.bind(new InetSocketAddress(host, port), BACKLOG);
@@ -127,63 +155,110 @@ public final class Bridge implements Outbound, AutoCloseable {
       named.initCause(e);
       throw named;
     }
-    servers.add(server);
+    servers.add(channel == null ? server : channel);
     endpoints.add(new Endpoint(protocol, new InetSocketAddress(host, server.getLocalPort())));
   }
 
-  private void acceptLoop(ServerSocket server, Protocol protocol) {
+  /** Accepts plain TCP or WebSocket clients and hands each to a selector. */
+  private void acceptChannels(ServerSocketChannel server, Protocol protocol) {
+    int next = 0;
+    while (server.isOpen()) {
+      SocketChannel channel;
+      try {
+        channel = server.accept();
+      } catch (IOException e) {
+        if (!backOff(server.isOpen(), protocol, e)) {
+          return;
+        }
+        continue;
+      }
+      try {
+        channel.configureBlocking(false);
+        channel.setOption(StandardSocketOptions.TCP_NODELAY, true); // we batch writes ourselves
+        IoLoop loop = loops.get(next++ % loops.size());
+        ChannelConnection connection =
+            new ChannelConnection(newId(), this, protocol, channel, loop);
+        if (admit(connection)) {
+          connection.start();
+        }
+      } catch (IOException | RuntimeException e) {
+        LOG.log(
+            System.Logger.Level.WARNING, "could not set up a " + protocol.label() + " socket", e);
+        closeQuietly(channel);
+      }
+    }
+  }
+
+  /** Accepts TLS clients; each gets a blocking socket and a reader virtual thread. */
+  private void acceptSockets(ServerSocket server) {
     while (!server.isClosed()) {
       Socket raw;
       try {
         raw = server.accept();
       } catch (IOException e) {
-        if (!server.isClosed()) {
-          LOG.log(System.Logger.Level.WARNING, "accept failed on " + protocol.label(), e);
-          // Usually out of file descriptors: back off instead of spinning on the same error.
-          try {
-            Thread.sleep(100);
-          } catch (InterruptedException interrupted) {
-            return;
-          }
+        if (!backOff(!server.isClosed(), Protocol.TLS, e)) {
+          return;
         }
         continue;
       }
       try {
-        Socket socket = raw;
-        if (protocol == Protocol.TLS) {
-          // Layered on the plain socket (not an SSLServerSocket) so that an abort can close the
-          // TCP socket directly, even while a TLS write is blocked on a slow client.
-          SSLSocket ssl =
-              (SSLSocket)
-                  config
-                      .tls()
-                      .getSocketFactory()
-                      .createSocket(
-                          raw, raw.getInetAddress().getHostAddress(), raw.getPort(), true);
-          ssl.setUseClientMode(false);
-          socket = ssl;
+        // Layered on the plain socket (not an SSLServerSocket) so that an abort can close the
+        // TCP socket directly, even while a TLS write is blocked on a slow client.
+        SSLSocket ssl =
+            (SSLSocket)
+                config
+                    .tls()
+                    .getSocketFactory()
+                    .createSocket(raw, raw.getInetAddress().getHostAddress(), raw.getPort(), true);
+        ssl.setUseClientMode(false);
+        SocketConnection connection = new SocketConnection(newId(), this, Protocol.TLS, raw, ssl);
+        if (admit(connection)) {
+          Thread.startVirtualThread(connection::run);
         }
-        ConnectionId id =
-            new ConnectionId(
-                config.edgeId() + "-" + Long.toHexString(nextConnection.incrementAndGet()));
-        Connection connection = new Connection(id, this, protocol, raw, socket);
-        connections.put(id, connection);
-        accepted.increment();
-        if (stopping) {
-          connection.abort();
-          connections.remove(id);
-          continue;
-        }
-        Thread.startVirtualThread(connection::run);
       } catch (IOException | RuntimeException e) {
-        LOG.log(
-            System.Logger.Level.WARNING, "could not set up a " + protocol.label() + " socket", e);
-        try {
-          raw.close();
-        } catch (IOException ignored) {
-          // The peer is gone either way.
-        }
+        LOG.log(System.Logger.Level.WARNING, "could not set up a tls socket", e);
+        closeQuietly(raw);
       }
+    }
+  }
+
+  /** After a failed accept: false when the listener is closed, else waits a little. */
+  private static boolean backOff(boolean open, Protocol protocol, IOException e) {
+    if (!open) {
+      return false;
+    }
+    LOG.log(System.Logger.Level.WARNING, "accept failed on " + protocol.label(), e);
+    // Usually out of file descriptors: back off instead of spinning on the same error.
+    try {
+      Thread.sleep(100);
+      return true;
+    } catch (InterruptedException interrupted) {
+      return false;
+    }
+  }
+
+  private ConnectionId newId() {
+    return new ConnectionId(
+        config.edgeId() + "-" + Long.toHexString(nextConnection.incrementAndGet()));
+  }
+
+  /** Registers a new connection; false (and the socket closed) when the bridge is stopping. */
+  private boolean admit(Connection connection) {
+    connections.put(connection.id, connection);
+    accepted.increment();
+    if (stopping) {
+      connection.abort();
+      connections.remove(connection.id);
+      return false;
+    }
+    return true;
+  }
+
+  private static void closeQuietly(AutoCloseable closeable) {
+    try {
+      closeable.close();
+    } catch (Exception ignored) {
+      // The peer is gone either way.
     }
   }
 
@@ -254,16 +329,11 @@ public final class Bridge implements Outbound, AutoCloseable {
       c.abort();
     }
     scheduler.shutdownNow();
+    loops.forEach(IoLoop::close);
   }
 
   private synchronized void closeServers() {
-    for (ServerSocket s : servers) {
-      try {
-        s.close();
-      } catch (IOException ignored) {
-        // Closing a listener cannot usefully fail.
-      }
-    }
+    servers.forEach(Bridge::closeQuietly);
   }
 
   // Used by Connection.
@@ -298,7 +368,26 @@ public final class Bridge implements Outbound, AutoCloseable {
     }
   }
 
+  /** Like {@link #schedule}, but cancellable; null when the bridge is closed. */
+  ScheduledFuture<?> scheduleCancellable(Runnable task, Duration delay) {
+    try {
+      return scheduler.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException closed) {
+      return null;
+    }
+  }
+
   void startVirtualThread(Runnable task) {
     Thread.startVirtualThread(task);
+  }
+
+  /** A read buffer for one read turn; give it back with {@link #giveReadBuffer}. */
+  ByteBuffer takeReadBuffer() {
+    ByteBuffer b = readBuffers.poll();
+    return b != null ? b : ByteBuffer.allocate(READ_BUFFER_SIZE);
+  }
+
+  void giveReadBuffer(ByteBuffer buffer) {
+    readBuffers.offer(buffer); // when the pool is full the buffer is left to the garbage collector
   }
 }

@@ -36,8 +36,18 @@ public record BridgeConfig(
   /** 1 MiB: large enough for typical IoT payloads, small enough that a hostile length is cheap. */
   public static final int DEFAULT_MAXIMUM_PACKET_SIZE = 1 << 20;
 
-  public static final int DEFAULT_OUTBOUND_SOFT_LIMIT = 256 * 1024;
-  public static final int DEFAULT_OUTBOUND_HARD_LIMIT = 4 << 20;
+  /**
+   * 1 MiB of QoS 0 backlog per connection (about 15,000 small messages) before QoS 0 to it is
+   * dropped: a subscriber that reads rides out a burst. Only a connection that falls behind holds
+   * it; an idle one holds no queue at all.
+   */
+  public static final int DEFAULT_OUTBOUND_SOFT_LIMIT = 1 << 20;
+
+  /**
+   * 8 MiB: a client this far behind on what may not be dropped (QoS 1/2, acknowledgements) is
+   * closed; its session keeps its QoS 1/2 messages for when it comes back.
+   */
+  public static final int DEFAULT_OUTBOUND_HARD_LIMIT = 8 << 20;
 
   public BridgeConfig {
     Objects.requireNonNull(host, "host");

@@ -80,7 +80,10 @@ public final class BridgeMain {
       return 2;
     }
     BrokerConfig brokerConfig =
-        BrokerConfig.defaults().withDevelopmentMode(options.allowAnonymous());
+        BrokerConfig.defaults()
+            .withDevelopmentMode(options.allowAnonymous())
+            .withMaxQueuedMessages(options.maxQueuedMessages())
+            .withV3OutboundWindow(options.maxInflight());
     String edgeId =
         "bridge-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(2);
     BridgeConfig defaults = BridgeConfig.loopbackDefaults();
@@ -93,8 +96,8 @@ public final class BridgeMain {
             tls,
             edgeId,
             brokerConfig.maximumPacketSize(),
-            defaults.outboundSoftLimit(),
-            defaults.outboundHardLimit(),
+            options.outboundSoftLimit(),
+            options.outboundHardLimit(),
             brokerConfig.connectTimeout(),
             defaults.closeGrace());
     Bridge bridge = new Bridge(config);

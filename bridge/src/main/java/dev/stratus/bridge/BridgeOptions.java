@@ -7,6 +7,13 @@ import java.nio.file.Path;
  *
  * @param tlsPort -1 unless TLS is on; TLS is on when a certificate and key are given (port 8883
  *     unless {@code --tls-port} says otherwise)
+ * @param maxQueuedMessages the engine's per-client queue of QoS 1/2 messages waiting for the
+ *     in-flight window or for the client to come back; newer messages are dropped and counted
+ * @param maxInflight the engine's outbound in-flight window for 3.1/3.1.1 clients (v5 clients
+ *     announce their own Receive Maximum)
+ * @param outboundSoftLimit queued outbound bytes per connection above which QoS 0 PUBLISH packets
+ *     are dropped and counted
+ * @param outboundHardLimit queued outbound bytes per connection above which it is closed
  */
 public record BridgeOptions(
     String host,
@@ -18,7 +25,22 @@ public record BridgeOptions(
     String store,
     boolean allowAnonymous,
     Path passwordFile,
+    int maxQueuedMessages,
+    int maxInflight,
+    int outboundSoftLimit,
+    int outboundHardLimit,
     boolean help) {
+
+  /**
+   * 10,000: an online subscriber rides out a burst of that many QoS 1/2 messages beyond its
+   * in-flight window. The engine's own default (1,000, like Mosquitto's max_queued_messages) drops
+   * a burst of a few thousand even for a client that is connected and reading; queued entries
+   * reference the message, which is stored once.
+   */
+  public static final int DEFAULT_MAX_QUEUED_MESSAGES = 10_000;
+
+  /** The engine's default: 100 QoS 1/2 messages in flight to a 3.1.1 client. */
+  public static final int DEFAULT_MAX_INFLIGHT = 100;
 
   public static final String USAGE =
       """
@@ -32,8 +54,17 @@ public record BridgeOptions(
         --store memory          where state lives (only 'memory' in this build)
         --allow-anonymous BOOL  accept clients without credentials (default true, for development)
         --password-file FILE    username:sha256hex lines; needed with --allow-anonymous false
+        --max-queued-messages N QoS 1/2 messages queued per client beyond its in-flight window,
+                                online or offline; newer ones are dropped and counted (default 10000)
+        --max-inflight N        QoS 1/2 messages in flight to a 3.1.1 client (default 100; v5 clients
+                                set their own Receive Maximum)
+        --outbound-soft-limit SIZE  queued bytes per connection above which QoS 0 messages to it
+                                are dropped and counted (default 1m)
+        --outbound-hard-limit SIZE  queued bytes per connection above which it is closed; its
+                                session keeps QoS 1/2 messages (default 8m)
         -h, --help              show this help
-      A port of 0 picks a free port; a negative port disables that listener.""";
+      A port of 0 picks a free port; a negative port disables that listener. SIZE is bytes, or
+      with a suffix k or m (KiB, MiB).""";
 
   /** A bad command line; the message is one line for stderr. */
   public static final class UsageException extends Exception {
@@ -54,10 +85,28 @@ public record BridgeOptions(
     String store = "memory";
     boolean anonymous = true;
     Path passwords = null;
+    int maxQueued = DEFAULT_MAX_QUEUED_MESSAGES;
+    int maxInflight = DEFAULT_MAX_INFLIGHT;
+    int soft = BridgeConfig.DEFAULT_OUTBOUND_SOFT_LIMIT;
+    int hard = BridgeConfig.DEFAULT_OUTBOUND_HARD_LIMIT;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       if (arg.equals("-h") || arg.equals("--help")) {
-        return new BridgeOptions(host, tcp, -1, ws, null, null, store, anonymous, null, true);
+        return new BridgeOptions(
+            host,
+            tcp,
+            -1,
+            ws,
+            null,
+            null,
+            store,
+            anonymous,
+            null,
+            maxQueued,
+            maxInflight,
+            soft,
+            hard,
+            true);
       }
       String name = arg;
       String value;
@@ -80,6 +129,10 @@ public record BridgeOptions(
         case "--tls-cert" -> cert = Path.of(value);
         case "--tls-key" -> key = Path.of(value);
         case "--password-file" -> passwords = Path.of(value);
+        case "--max-queued-messages" -> maxQueued = count(name, value, 0);
+        case "--max-inflight" -> maxInflight = count(name, value, 1);
+        case "--outbound-soft-limit" -> soft = size(name, value);
+        case "--outbound-hard-limit" -> hard = size(name, value);
         case "--store" -> {
           if (!value.equals("memory")) {
             throw new UsageException("--store: only 'memory' is available in this build");
@@ -114,7 +167,59 @@ public record BridgeOptions(
     if (anonymous && passwords != null) {
       throw new UsageException("--password-file needs --allow-anonymous false");
     }
-    return new BridgeOptions(host, tcp, tlsPort, ws, cert, key, store, anonymous, passwords, false);
+    if (hard < soft) {
+      throw new UsageException("--outbound-hard-limit must not be below --outbound-soft-limit");
+    }
+    return new BridgeOptions(
+        host,
+        tcp,
+        tlsPort,
+        ws,
+        cert,
+        key,
+        store,
+        anonymous,
+        passwords,
+        maxQueued,
+        maxInflight,
+        soft,
+        hard,
+        false);
+  }
+
+  private static int count(String name, String value, int min) throws UsageException {
+    try {
+      int n = Integer.parseInt(value);
+      if (n < min) {
+        throw new UsageException(name + ": must be at least " + min);
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new UsageException(name + ": " + value + " is not a number");
+    }
+  }
+
+  /** Bytes, or KiB / MiB with a k / m suffix; at least 1 and below 2 GiB. */
+  private static int size(String name, String value) throws UsageException {
+    String digits = value;
+    long unit = 1;
+    if (value.endsWith("k") || value.endsWith("K")) {
+      unit = 1024;
+    } else if (value.endsWith("m") || value.endsWith("M")) {
+      unit = 1024 * 1024;
+    }
+    if (unit > 1) {
+      digits = value.substring(0, value.length() - 1);
+    }
+    try {
+      long bytes = Long.parseLong(digits) * unit;
+      if (bytes < 1 || bytes > Integer.MAX_VALUE) {
+        throw new UsageException(name + ": " + value + " is out of range (1 byte to 2047m)");
+      }
+      return (int) bytes;
+    } catch (NumberFormatException e) {
+      throw new UsageException(name + ": " + value + " is not a size (bytes, or with k or m)");
+    }
   }
 
   private static int port(String name, String value) throws UsageException {

@@ -9,34 +9,27 @@ import dev.stratus.codec.Packet;
 import dev.stratus.codec.PacketDecoder;
 import dev.stratus.core.ConnectionId;
 import dev.stratus.core.ConnectionInfo;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.locks.LockSupport;
-import javax.net.ssl.SSLSocket;
 
 /**
- * One client socket: a reader on its own virtual thread, and an outbound queue drained by a
- * short-lived virtual thread that exists only while there is something to write.
+ * What every client connection shares, whatever does its I/O: turning received bytes into engine
+ * calls, and the bounded outbound queue with its policy. {@link ChannelConnection} (TCP and
+ * WebSocket: non-blocking sockets watched by the bridge's selectors) and {@link SocketConnection}
+ * (TLS: a blocking socket read by its own virtual thread) supply the socket side.
  *
- * <p><b>Reading.</b> The reader blocks in {@code read} (a parked virtual thread costs a small heap
- * object, not an OS thread), feeds the bytes through the WebSocket decoder if any, then the MQTT
- * {@link Framer}, decodes each whole packet and hands it to the engine. Every engine call for this
- * connection therefore comes from this one thread, in order, as {@code Inbound} requires. A quiet
- * connection holds no read buffer: it waits for one byte, then takes what else has arrived. A busy
- * one reads into a buffer that starts at 512 bytes and doubles while reads fill it (up to 32 KiB),
- * shrinking after a run of small reads.
+ * <p><b>Reading.</b> The subclass hands received bytes to {@link #consume}, always from one thread
+ * at a time and in order: they go through the WebSocket decoder if any, then the MQTT {@link
+ * Framer}, and each whole packet is decoded and handed to the engine. So all {@code Inbound} calls
+ * for one connection are serial, as the engine requires.
  *
  * <p><b>Writing.</b> {@link #send} only appends to a queue under this object's monitor; it never
  * touches the socket, so a slow client cannot block the engine or other clients. When the queue
- * goes from empty to non-empty a writer virtual thread starts; it gathers everything queued (up to
- * 64 KiB) into one socket write, repeats until the queue is empty, and ends. Policy when a client
- * does not read (see docs/bridge.md):
+ * goes from empty to non-empty the subclass is asked to {@link #startWriter}; the writer takes
+ * {@link #nextWrite} chunks (everything queued, up to 64 KiB, as one buffer: one socket write, one
+ * WebSocket frame) until there is nothing left. Policy when a client does not read (see
+ * docs/bridge.md):
  *
  * <ul>
  *   <li>above the soft limit of queued bytes, QoS 0 PUBLISH packets are dropped and counted (QoS 0
@@ -45,166 +38,63 @@ import javax.net.ssl.SSLSocket;
  *       engine learns it through {@code connectionLost} and keeps QoS 1/2 state for the session.
  * </ul>
  */
-final class Connection implements WebSocketDecoder.Handler {
+abstract class Connection implements WebSocketDecoder.Handler {
   private static final System.Logger LOG = System.getLogger(Connection.class.getName());
 
-  private static final int MIN_READ_BUFFER = 512;
-  private static final int MAX_READ_BUFFER = 32 * 1024;
-  private static final int BUSY_READ = 1024;
-  private static final int QUIET_READ = 128;
-  private static final int SMALL_READS_BEFORE_SHRINK = 8;
-  private static final int MAX_WRITE_BATCH = 64 * 1024;
+  static final int MAX_WRITE_BATCH = 64 * 1024;
 
   final ConnectionId id;
-  private final Bridge bridge;
-  private final Protocol protocol;
-  // The TCP socket; for TLS the SSLSocket layered on it is `socket`, this one is closed to abort.
-  private final Socket raw;
-  private final Socket socket;
+  final Bridge bridge;
+  final Protocol protocol;
   private final Framer framer;
 
-  // Reader state (reader thread only, except `version`, read by the drain on shutdown).
-  private WebSocketDecoder webSocket;
+  // Reader state: touched by one reading thread at a time, except `version` (read by the drain)
+  // and `stopReading` (set by closes from any thread).
+  WebSocketDecoder webSocket;
   private volatile MqttVersion version;
-  private volatile boolean stopReading;
+  volatile boolean stopReading;
 
   // Outbound state, guarded by `this`.
   private ArrayDeque<byte[]> queue;
   private int queuedBytes;
   private boolean writing;
-  private boolean closeRequested;
+  boolean closeRequested;
   private boolean connAckSent;
   private byte[] pongPayload;
   private int webSocketCloseCode = WebSocketDecoder.CLOSE_NORMAL;
 
-  Connection(ConnectionId id, Bridge bridge, Protocol protocol, Socket raw, Socket socket) {
+  Connection(ConnectionId id, Bridge bridge, Protocol protocol) {
     this.id = id;
     this.bridge = bridge;
     this.protocol = protocol;
-    this.raw = raw;
-    this.socket = socket;
     this.framer = new Framer(bridge.config().maximumPacketSize());
   }
 
-  /** The reader: handshakes, then reads until the socket closes. Runs on its own virtual thread. */
-  void run() {
-    boolean opened = false;
-    try {
-      raw.setTcpNoDelay(true);
-      // Until CONNECT arrives the client gets a bounded time: "if the Server does not receive a
-      // CONNECT packet within a reasonable amount of time ... the Server SHOULD close the Network
-      // Connection" (MQTT 3.1.1 and 5.0, §3.1.4).
-      raw.setSoTimeout((int) bridge.config().connectTimeout().toMillis());
-      if (socket instanceof SSLSocket ssl) {
-        ssl.startHandshake();
-      }
-      InputStream in = socket.getInputStream();
-      byte[] leftover = null;
-      if (protocol == Protocol.WS) {
-        WebSocketHandshake.Outcome outcome = WebSocketHandshake.read(in);
-        switch (outcome) {
-          case null -> {
-            return;
-          }
-          case WebSocketHandshake.Refused refused -> {
-            // Nothing else writes to this socket yet, so the reader may answer directly.
-            socket.getOutputStream().write(refused.response());
-            LOG.log(System.Logger.Level.DEBUG, "{0}: HTTP {1}", id, refused.status());
-            return;
-          }
-          case WebSocketHandshake.Accepted accepted -> {
-            socket.getOutputStream().write(accepted.response());
-            webSocket = new WebSocketDecoder();
-            leftover = accepted.leftover();
-          }
-        }
-      }
-      bridge.inbound().connectionOpened(info());
-      opened = true;
-      if (leftover != null && leftover.length > 0 && !consume(leftover, leftover.length)) {
-        return;
-      }
-      readLoop(in);
-    } catch (IOException e) {
-      // Reset, timeout, TLS failure or our own close: all mean the connection is over.
-      LOG.log(System.Logger.Level.DEBUG, "{0}: {1}", id, e.toString());
-    } catch (RuntimeException e) {
-      LOG.log(System.Logger.Level.ERROR, id + ": closing after an unexpected error", e);
-    } finally {
-      close();
-      bridge.removed(this);
-      if (opened) {
-        bridge.inbound().connectionLost(id);
-      }
-    }
+  /** Starts a writer that drains {@link #nextWrite}; called once per idle → busy transition. */
+  abstract void startWriter();
+
+  /** Closes the socket now, unblocking or ending whatever reads and writes it. Idempotent. */
+  abstract void closeTransport();
+
+  /** The first CONNECT arrived: from here on the engine enforces the keepalive. */
+  abstract void connectReceived();
+
+  ConnectionInfo info(InetSocketAddress remote) {
+    String peer =
+        remote == null ? "unknown" : remote.getAddress().getHostAddress() + ":" + remote.getPort();
+    return new ConnectionInfo(id, bridge.config().edgeId() + "/" + protocol.label(), peer, null);
   }
 
-  private ConnectionInfo info() {
-    String remote =
-        raw.getInetAddress() == null
-            ? "unknown"
-            : raw.getInetAddress().getHostAddress() + ":" + raw.getPort();
-    return new ConnectionInfo(id, bridge.config().edgeId() + "/" + protocol.label(), remote, null);
+  MqttVersion version() {
+    return version;
   }
 
-  private void readLoop(InputStream in) throws IOException {
-    // Null while the connection is quiet: an idle client then costs no read buffer at all.
-    byte[] buffer = null;
-    int smallReads = 0;
-    while (!stopReading) {
-      int n;
-      if (buffer == null) {
-        // Quiet: wait for one byte, then take exactly what else has arrived. Three system calls
-        // instead of one, paid only by connections that send little.
-        int first = in.read();
-        if (first < 0) {
-          return;
-        }
-        int available = Math.min(in.available(), MAX_READ_BUFFER - 1);
-        byte[] bytes = new byte[1 + available];
-        bytes[0] = (byte) first;
-        n = 1 + (available > 0 ? in.readNBytes(bytes, 1, available) : 0);
-        if (!consume(bytes, n)) {
-          return;
-        }
-        if (n >= QUIET_READ) {
-          buffer = new byte[MIN_READ_BUFFER]; // busy again: read in chunks
-        }
-        continue;
-      }
-      n = in.read(buffer, 0, buffer.length);
-      if (n < 0 || !consume(buffer, n)) {
-        return;
-      }
-      if (n < QUIET_READ) {
-        buffer = null;
-        smallReads = 0;
-      } else if (n == buffer.length) {
-        smallReads = 0;
-        if (buffer.length < MAX_READ_BUFFER) {
-          buffer = new byte[buffer.length * 2];
-        }
-      } else if (buffer.length > MIN_READ_BUFFER
-          && n <= buffer.length / 4
-          && ++smallReads >= SMALL_READS_BEFORE_SHRINK) {
-        smallReads = 0;
-        buffer = new byte[buffer.length / 2];
-      }
-      if (n >= BUSY_READ) {
-        // A big read means a busy client whose next read will likely not park. Virtual threads
-        // are not preempted, and Thread.yield did not let a newly started writer run: without
-        // this park, four flooding publishers on one core kept the subscriber's writer off the
-        // carrier until they stopped, and every QoS 0 message above the soft limit was dropped.
-        LockSupport.parkNanos(1);
-      }
-    }
-  }
-
-  private boolean consume(byte[] bytes, int length) {
+  /** Decodes received bytes and hands the packets to the engine; false once reading must stop. */
+  boolean consume(byte[] bytes, int offset, int length) {
     if (webSocket != null) {
-      return webSocket.decode(bytes, 0, length, this);
+      return webSocket.decode(bytes, offset, length, this);
     }
-    return feed(ByteBuffer.wrap(bytes, 0, length));
+    return feed(ByteBuffer.wrap(bytes, offset, length));
   }
 
   /** Frames, decodes and delivers the MQTT bytes in {@code bytes}; false once reading must stop. */
@@ -231,12 +121,7 @@ final class Connection implements WebSocketDecoder.Handler {
   private void deliver(Packet packet) {
     if (version == null && packet instanceof Connect connect) {
       version = connect.version();
-      try {
-        raw.setSoTimeout(0); // from here on the engine enforces the keepalive
-      } catch (IOException e) {
-        stopReading = true;
-        return;
-      }
+      connectReceived();
     }
     bridge.inbound().packetReceived(id, packet);
   }
@@ -338,18 +223,14 @@ final class Connection implements WebSocketDecoder.Handler {
     close();
   }
 
-  /** Closes the TCP socket now, unblocking the reader and any writer. */
+  /** Drops what is queued and closes the socket now. */
   void abort() {
     synchronized (this) {
       closeRequested = true;
       queue = null;
     }
     stopReading = true;
-    try {
-      raw.close();
-    } catch (IOException ignored) {
-      // Already closed or reset: nothing left to release.
-    }
+    closeTransport();
   }
 
   private void startWriterIfIdle() {
@@ -359,86 +240,94 @@ final class Connection implements WebSocketDecoder.Handler {
       }
       writing = true;
     }
-    bridge.startVirtualThread(this::writeLoop);
+    startWriter();
   }
 
-  private void writeLoop() {
-    List<byte[]> batch = new ArrayList<>();
-    byte[] scratch = null;
-    try {
-      OutputStream out = socket.getOutputStream();
-      while (true) {
-        byte[] pong;
-        int batchBytes = 0;
-        boolean closeNow = false;
-        int closeCode;
-        synchronized (this) {
-          pong = pongPayload;
-          pongPayload = null;
-          closeCode = webSocketCloseCode;
-          if (queue != null) {
-            while (!queue.isEmpty()
-                && (batch.isEmpty() || batchBytes + queue.peek().length <= MAX_WRITE_BATCH)) {
-              byte[] p = queue.poll();
-              batch.add(p);
-              batchBytes += p.length;
-            }
+  /**
+   * One write's worth of bytes for the wire.
+   *
+   * @param bytes the bytes, ready to write
+   * @param queueBytes how many queued packet bytes they carry; give them to {@link #written} once
+   *     every byte is on the socket
+   * @param thenClose close the socket once they are written: a requested close has flushed
+   */
+  record Chunk(ByteBuffer bytes, int queueBytes, boolean thenClose) {}
+
+  /**
+   * The next chunk to write, or null when there is nothing left: the writer must then end, and the
+   * next {@link #send} starts a new one. The queue is released when it empties, so an idle
+   * connection holds no queue and no buffer.
+   */
+  Chunk nextWrite() {
+    ArrayDeque<byte[]> batch = null;
+    int batchBytes = 0;
+    byte[] pong;
+    boolean closeNow = false;
+    int closeCode;
+    synchronized (this) {
+      pong = pongPayload;
+      pongPayload = null;
+      closeCode = webSocketCloseCode;
+      if (queue != null && !queue.isEmpty()) {
+        if (queue.size() == 1 || queuedBytes <= MAX_WRITE_BATCH) {
+          // Everything queued fits one write: take the whole queue, no copying of references.
+          batch = queue;
+          batchBytes = queuedBytes;
+          queue = null;
+        } else {
+          batch = new ArrayDeque<>();
+          while (!queue.isEmpty()
+              && (batch.isEmpty() || batchBytes + queue.peek().length <= MAX_WRITE_BATCH)) {
+            byte[] p = queue.poll();
+            batch.add(p);
+            batchBytes += p.length;
           }
-          if (batch.isEmpty() && pong == null) {
-            if (!closeRequested) {
-              writing = false;
-              queue = null; // an idle connection keeps no queue
-              return;
-            }
-            closeNow = true;
-          }
-        }
-        if (pong != null) {
-          out.write(WebSocketFrames.frame(WebSocketFrames.OP_PONG, pong));
-        }
-        if (!batch.isEmpty()) {
-          scratch = writeBatch(out, batch, batchBytes, scratch);
-          batch.clear();
-          synchronized (this) {
-            queuedBytes -= batchBytes;
-          }
-        }
-        if (closeNow) {
-          if (webSocket != null) {
-            out.write(WebSocketFrames.close(closeCode));
-          }
-          raw.close();
-          return;
         }
       }
-    } catch (IOException e) {
-      LOG.log(System.Logger.Level.DEBUG, "{0}: write failed: {1}", id, e.toString());
-      abort();
+      if (batch == null && pong == null) {
+        if (!closeRequested) {
+          writing = false;
+          queue = null; // an idle connection keeps no queue
+          return null;
+        }
+        closeNow = true;
+      }
     }
-  }
-
-  /** One socket write for the whole batch; returns the scratch buffer for reuse. */
-  private byte[] writeBatch(OutputStream out, List<byte[]> batch, int bytes, byte[] scratch)
-      throws IOException {
-    int header = webSocket == null ? 0 : WebSocketFrames.headerLength(bytes);
-    if (header == 0 && batch.size() == 1) {
-      out.write(batch.get(0));
-      return scratch;
+    byte[] pongFrame = pong == null ? null : WebSocketFrames.frame(WebSocketFrames.OP_PONG, pong);
+    byte[] closeFrame = closeNow && webSocket != null ? WebSocketFrames.close(closeCode) : null;
+    int header = batch == null || webSocket == null ? 0 : WebSocketFrames.headerLength(batchBytes);
+    if (batch != null && batch.size() == 1 && header == 0 && pongFrame == null) {
+      return new Chunk(ByteBuffer.wrap(batch.peek()), batchBytes, false);
     }
-    int total = header + bytes;
-    if (scratch == null || scratch.length < total) {
-      scratch = new byte[total];
-    }
+    int total =
+        (pongFrame == null ? 0 : pongFrame.length)
+            + header
+            + batchBytes
+            + (closeFrame == null ? 0 : closeFrame.length);
+    byte[] out = new byte[total];
     int at = 0;
+    if (pongFrame != null) {
+      System.arraycopy(pongFrame, 0, out, 0, pongFrame.length);
+      at = pongFrame.length;
+    }
     if (header > 0) {
       // Several MQTT packets share one binary frame [MQTT-6.0.0-3].
-      at = WebSocketFrames.writeHeader(scratch, WebSocketFrames.OP_BINARY, bytes);
+      at += WebSocketFrames.writeHeader(out, at, WebSocketFrames.OP_BINARY, batchBytes);
     }
-    for (byte[] p : batch) {
-      System.arraycopy(p, 0, scratch, at, p.length);
-      at += p.length;
+    if (batch != null) {
+      for (byte[] p : batch) {
+        System.arraycopy(p, 0, out, at, p.length);
+        at += p.length;
+      }
     }
-    out.write(scratch, 0, total);
-    return scratch;
+    if (closeFrame != null) {
+      System.arraycopy(closeFrame, 0, out, at, closeFrame.length);
+    }
+    return new Chunk(ByteBuffer.wrap(out), batchBytes, closeNow);
+  }
+
+  /** The chunk's packets are on the socket: they no longer count against the limits. */
+  synchronized void written(Chunk chunk) {
+    queuedBytes -= chunk.queueBytes();
   }
 }

@@ -15,29 +15,29 @@ final class WebSocketFrames {
     return payloadLength <= 0xFFFF ? 4 : 10;
   }
 
-  /** Writes a FIN frame header at the start of {@code into}; returns its length. */
-  static int writeHeader(byte[] into, int opcode, int payloadLength) {
-    into[0] = (byte) (0x80 | opcode);
+  /** Writes a FIN frame header into {@code into} at {@code at}; returns its length. */
+  static int writeHeader(byte[] into, int at, int opcode, int payloadLength) {
+    into[at] = (byte) (0x80 | opcode);
     if (payloadLength < 126) {
-      into[1] = (byte) payloadLength;
+      into[at + 1] = (byte) payloadLength;
       return 2;
     }
     if (payloadLength <= 0xFFFF) {
-      into[1] = 126;
-      into[2] = (byte) (payloadLength >>> 8);
-      into[3] = (byte) payloadLength;
+      into[at + 1] = 126;
+      into[at + 2] = (byte) (payloadLength >>> 8);
+      into[at + 3] = (byte) payloadLength;
       return 4;
     }
-    into[1] = 127;
+    into[at + 1] = 127;
     for (int i = 0; i < 8; i++) {
-      into[2 + i] = (byte) (i < 4 ? 0 : payloadLength >>> (8 * (7 - i)));
+      into[at + 2 + i] = (byte) (i < 4 ? 0 : payloadLength >>> (8 * (7 - i)));
     }
     return 10;
   }
 
   static byte[] frame(int opcode, byte[] payload) {
     byte[] out = new byte[headerLength(payload.length) + payload.length];
-    int at = writeHeader(out, opcode, payload.length);
+    int at = writeHeader(out, 0, opcode, payload.length);
     System.arraycopy(payload, 0, out, at, payload.length);
     return out;
   }

@@ -46,14 +46,10 @@ final class WebSocketHandshake {
   static Outcome read(InputStream in) throws IOException {
     byte[] buffer = new byte[1024];
     int length = 0;
-    int headerEnd;
     while (true) {
-      headerEnd = indexOfBlankLine(buffer, length);
-      if (headerEnd >= 0) {
-        break;
-      }
-      if (length == MAX_REQUEST_BYTES) {
-        return refuse(431, "Request Header Fields Too Large");
+      Outcome outcome = parse(buffer, length);
+      if (outcome != null) {
+        return outcome;
       }
       if (length == buffer.length) {
         buffer = Arrays.copyOf(buffer, Math.min(buffer.length * 2, MAX_REQUEST_BYTES));
@@ -63,6 +59,18 @@ final class WebSocketHandshake {
         return null;
       }
       length += n;
+    }
+  }
+
+  /**
+   * Decides on the first {@code length} bytes received, or returns null when the request is not
+   * complete yet (no blank line) and may still grow: the non-blocking listeners call this after
+   * every read. A request that reaches {@link #MAX_REQUEST_BYTES} without ending is refused (431).
+   */
+  static Outcome parse(byte[] buffer, int length) {
+    int headerEnd = indexOfBlankLine(buffer, length);
+    if (headerEnd < 0) {
+      return length >= MAX_REQUEST_BYTES ? refuse(431, "Request Header Fields Too Large") : null;
     }
     String head = new String(buffer, 0, headerEnd, StandardCharsets.ISO_8859_1);
     byte[] leftover = Arrays.copyOfRange(buffer, headerEnd + 4, length);

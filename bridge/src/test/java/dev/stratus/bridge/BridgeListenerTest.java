@@ -290,6 +290,53 @@ class BridgeListenerTest {
     }
   }
 
+  /**
+   * The non-blocking listener collects the opening handshake across reads, and frames the client
+   * sends right behind its request (in the same segment) are decoded, not lost.
+   */
+  @Test
+  void webSocketHandshakeSplitAcrossReadsWithAFramePipelinedBehindIt() throws Exception {
+    start(BridgeConfig.loopbackDefaults());
+    String request =
+        "GET /mqtt HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+            + "Sec-WebSocket-Protocol: mqtt\r\n\r\n";
+    byte[] bytes = request.getBytes(StandardCharsets.ISO_8859_1);
+    byte[] frame = WebSocketDecoderTest.clientFrame(true, 2, Wire.connect(4, "split"), 0x5A17C0DE);
+    try (Socket s = new Socket("127.0.0.1", bridge.port(Protocol.WS))) {
+      s.setSoTimeout(10_000);
+      s.setTcpNoDelay(true);
+      OutputStream out = s.getOutputStream();
+      int[] cuts = {0, 3, 40, bytes.length - 1};
+      for (int i = 0; i + 1 < cuts.length; i++) {
+        out.write(bytes, cuts[i], cuts[i + 1] - cuts[i]);
+        out.flush();
+        Thread.sleep(50); // separate segments, so separate reads (not asserted: any split is valid)
+      }
+      // The request's last byte and the CONNECT frame in one write.
+      out.write(concat(Arrays.copyOfRange(bytes, bytes.length - 1, bytes.length), frame));
+      ConnectionId id = engine.next(Opened.class).id();
+      assertEquals("split", engine.nextPacket(Connect.class).clientId());
+      String head = readHead(s.getInputStream());
+      assertTrue(head.startsWith("HTTP/1.1 101 "), head);
+      bridge.send(id, Wire.connAck311());
+      byte[] binary = Wire.read(s.getInputStream(), 6);
+      assertArrayEquals(concat(new byte[] {(byte) 0x82, 4}, Wire.connAck311()), binary);
+    }
+  }
+
+  private static String readHead(InputStream in) throws IOException {
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) {
+        break;
+      }
+      head.append((char) b);
+    }
+    return head.toString();
+  }
+
   @Test
   void badWebSocketHandshakeIsRefusedWithoutOpeningAConnection() throws Exception {
     start(BridgeConfig.loopbackDefaults());
