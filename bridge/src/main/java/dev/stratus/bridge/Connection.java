@@ -102,7 +102,13 @@ abstract class Connection implements WebSocketDecoder.Handler {
     try {
       while (!stopReading) {
         switch (framer.next(bytes)) {
-          case FrameResult.Frame frame -> deliver(PacketDecoder.decode(frame.packet(), version));
+          case FrameResult.Frame frame ->
+              // A frame the framer assembled across reads is ours alone: its payload need not be
+              // copied. One inside the pooled read buffer must be, since the buffer is reused.
+              deliver(
+                  frame.owned()
+                      ? PacketDecoder.decodeOwned(frame.packet(), version)
+                      : PacketDecoder.decode(frame.packet(), version));
           case FrameResult.NeedMoreBytes more -> {
             return true;
           }
