@@ -19,6 +19,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -41,6 +42,12 @@ import javax.net.ssl.SSLSocket;
  * thread ({@link SocketConnection}). Writes happen on short-lived virtual threads, so {@link #send}
  * never blocks. Lifecycle: construct, {@link #start}, then {@link #drain} for a graceful stop or
  * {@link #close} to drop everything.
+ *
+ * <p><b>Routing.</b> Connection ids are {@code edgeId-counter}. {@link #send} and {@link #close}
+ * for a connection this bridge holds go to its socket; for any other connection (held by another
+ * bridge task or by API Gateway, when the engine runs on shared stores) they go to the {@link
+ * Outbound} given to {@link #routeElsewhere}, or are ignored when there is none (in-memory state:
+ * every connection is here). An id of this bridge that it no longer holds is ignored.
  */
 public final class Bridge implements Outbound, AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Bridge.class.getName());
@@ -83,6 +90,7 @@ public final class Bridge implements Outbound, AutoCloseable {
   private final LongAdder droppedQos0 = new LongAdder();
   private final LongAdder slowClosed = new LongAdder();
   private volatile Inbound inbound;
+  private volatile Outbound elsewhere;
   private volatile boolean stopping;
 
   public Bridge(BridgeConfig config) {
@@ -281,11 +289,30 @@ public final class Bridge implements Outbound, AutoCloseable {
     return new Stats(connections.size(), accepted.sum(), droppedQos0.sum(), slowClosed.sum());
   }
 
+  /** Where packets for connections this bridge does not hold go; see the class comment. */
+  public void routeElsewhere(Outbound outbound) {
+    this.elsewhere = outbound;
+  }
+
+  /** True when {@code connection} is an id this bridge handed out (held now or not). */
+  public boolean isOwn(ConnectionId connection) {
+    String v = connection.value();
+    String edge = config.edgeId();
+    return v.length() > edge.length() + 1 && v.startsWith(edge) && v.charAt(edge.length()) == '-';
+  }
+
   @Override
   public void send(ConnectionId connection, byte[] packet) {
     Connection c = connections.get(connection);
-    if (c != null && packet.length > 0) {
-      c.send(packet);
+    if (c != null) {
+      if (packet.length > 0) {
+        c.send(packet);
+      }
+      return;
+    }
+    Outbound other = elsewhere;
+    if (other != null && !isOwn(connection)) {
+      other.send(connection, packet);
     }
   }
 
@@ -294,7 +321,58 @@ public final class Bridge implements Outbound, AutoCloseable {
     Connection c = connections.get(connection);
     if (c != null) {
       c.close();
+      return;
     }
+    Outbound other = elsewhere;
+    if (other != null && !isOwn(connection)) {
+      other.close(connection);
+    }
+  }
+
+  /**
+   * What API Gateway's GetConnection tells about a connection.
+   *
+   * @param connectedAt when the socket was accepted
+   * @param sourceIp the peer's address
+   * @param lastActiveAt when bytes last arrived from the client
+   */
+  public record ConnectionStatus(Instant connectedAt, String sourceIp, Instant lastActiveAt) {}
+
+  /** The status of a connection this bridge holds, or null. */
+  public ConnectionStatus status(ConnectionId connection) {
+    Connection c = connections.get(connection);
+    if (c == null) {
+      return null;
+    }
+    return new ConnectionStatus(
+        Instant.ofEpochMilli(c.connectedAtMillis),
+        c.sourceIp(),
+        Instant.ofEpochMilli(c.lastActiveMillis()));
+  }
+
+  /**
+   * Queues whole encoded packets for a connection this bridge holds, as {@link #send} does; false
+   * when it does not hold it.
+   */
+  public boolean deliverHere(ConnectionId connection, List<byte[]> packets) {
+    Connection c = connections.get(connection);
+    if (c == null) {
+      return false;
+    }
+    for (byte[] p : packets) {
+      c.send(p);
+    }
+    return true;
+  }
+
+  /** Closes a connection this bridge holds after flushing it, as {@link #close}; false if none. */
+  public boolean closeHere(ConnectionId connection) {
+    Connection c = connections.get(connection);
+    if (c == null) {
+      return false;
+    }
+    c.close();
+    return true;
   }
 
   /**

@@ -5,29 +5,147 @@ import dev.stratus.core.BrokerConfig;
 import dev.stratus.core.auth.Authenticator;
 import dev.stratus.core.auth.Authorizer;
 import dev.stratus.core.store.Stores;
+import dev.stratus.store.dynamodb.BridgeTasks;
+import dev.stratus.store.dynamodb.DynamoDbClients;
+import dev.stratus.store.dynamodb.DynamoDbStores;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.BindException;
+import java.net.URI;
 import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ThreadLocalRandom;
 import javax.net.ssl.SSLContext;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
- * {@code ./stratus bridge}: the engine with in-memory state behind the TCP, TLS and WebSocket
- * listeners. Prints one {@code listening ...} line per listener, runs the engine's timers once a
- * second, and on SIGTERM (or Ctrl-C) drains: stops accepting, tells MQTT 5 clients DISCONNECT 0x8B
- * Server shutting down, flushes, closes, and exits 0. Exit code 2 for a bad command line or a
- * listener that cannot bind.
+ * {@code ./stratus bridge}: the engine behind the TCP, TLS and WebSocket listeners, on in-memory
+ * state or, with {@code --store dynamodb}, on the shared DynamoDB tables with the internal endpoint
+ * other processes deliver through ({@code listening internal http://...}). Prints one {@code
+ * listening ...} line per listener, runs the engine's timers once a second, and on SIGTERM (or
+ * Ctrl-C) drains: stops accepting, tells MQTT 5 clients DISCONNECT 0x8B Server shutting down,
+ * flushes, closes, and exits 0. Exit code 2 for a bad command line or a listener that cannot bind.
  */
 public final class BridgeMain {
   private static final Duration DRAIN_GRACE = Duration.ofSeconds(5);
   private static final String CARRIERS_PROPERTY = "jdk.virtualThreadScheduler.parallelism";
 
   private BridgeMain() {}
+
+  /**
+   * What the dynamodb store adds to a bridge task: the stores, the internal endpoint, the task's
+   * registration with its heartbeat, and delivery to connections other tasks hold.
+   */
+  private static final class Shared implements AutoCloseable {
+    /** Renewed every 20 s for 60 s: two renewals may fail before other tasks see this one gone. */
+    static final int HEARTBEAT_SECONDS = 20;
+
+    static final Duration REGISTRATION_TTL = Duration.ofSeconds(60);
+
+    final String taskId;
+    final String prefix;
+    final DynamoDbClient dynamo;
+    final Stores stores;
+    final BridgeTasks tasks;
+    final InternalEndpoint endpoint;
+    final URI url;
+    final SdkHttpClient http;
+    final RemoteOutbound remote;
+
+    private Shared(
+        String taskId,
+        String prefix,
+        DynamoDbClient dynamo,
+        BridgeTasks tasks,
+        InternalEndpoint endpoint,
+        URI url,
+        SdkHttpClient http,
+        RemoteOutbound remote) {
+      this.taskId = taskId;
+      this.prefix = prefix;
+      this.dynamo = dynamo;
+      this.stores = DynamoDbStores.create(dynamo, prefix);
+      this.tasks = tasks;
+      this.endpoint = endpoint;
+      this.url = url;
+      this.http = http;
+      this.remote = remote;
+    }
+
+    /**
+     * Serves the internal endpoint and registers it before any client can connect: a delivery to a
+     * connection of an unregistered task would be taken for a delivery to a dead one.
+     */
+    static Shared start(BridgeOptions options, Bridge bridge, String taskId) throws IOException {
+      Map<String, String> env = new HashMap<>(System.getenv());
+      if (options.dynamodbEndpoint() != null) {
+        env.put("AWS_ENDPOINT_URL_DYNAMODB", options.dynamodbEndpoint());
+      }
+      String prefix =
+          options.tablePrefix() != null ? options.tablePrefix() : DynamoDbClients.tablePrefix(env);
+      DynamoDbClient dynamo = DynamoDbClients.fromEnvironment(env);
+      InternalEndpoint endpoint = null;
+      SdkHttpClient http = null;
+      try {
+        endpoint = InternalEndpoint.start(bridge, options.host(), options.internalPort());
+        http = UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(2)).build();
+        SdkHttpClient clients = http;
+        BridgeTasks tasks = new BridgeTasks(dynamo, prefix);
+        RemoteOutbound remote =
+            new RemoteOutbound(
+                new TaskDirectory(tasks, InstantSource.system()),
+                url -> TaskDirectory.internalClient(url, clients),
+                id -> bridge.inbound().connectionLost(id),
+                RemoteOutbound.DEFAULT_CAPACITY);
+        Shared shared =
+            new Shared(taskId, prefix, dynamo, tasks, endpoint, endpoint.url(), http, remote);
+        // the first registration must succeed: without it no other process can reach this task
+        tasks.register(taskId, shared.url, Instant.now(), REGISTRATION_TTL);
+        bridge.routeElsewhere(remote);
+        return shared;
+      } catch (IOException | RuntimeException e) {
+        if (endpoint != null) {
+          endpoint.close();
+        }
+        if (http != null) {
+          http.close();
+        }
+        dynamo.close();
+        throw e;
+      }
+    }
+
+    void heartbeat() {
+      try {
+        tasks.register(taskId, url, Instant.now(), REGISTRATION_TTL);
+      } catch (RuntimeException e) {
+        System.getLogger(BridgeMain.class.getName())
+            .log(System.Logger.Level.WARNING, "could not renew the task registration", e);
+      }
+    }
+
+    /** After the drain: deregister, then stop serving and delivering. */
+    @Override
+    public void close() {
+      try {
+        tasks.deregister(taskId);
+      } catch (RuntimeException e) {
+        // it expires by itself
+      }
+      endpoint.close();
+      remote.close();
+      http.close();
+      dynamo.close();
+    }
+  }
 
   public static void main(String[] args) throws InterruptedException {
     // At least two carrier threads for the virtual threads, even when the task is pinned to one
@@ -84,8 +202,10 @@ public final class BridgeMain {
             .withDevelopmentMode(options.allowAnonymous())
             .withMaxQueuedMessages(options.maxQueuedMessages())
             .withV3OutboundWindow(options.maxInflight());
+    // The task id: in every connection id this task hands out, and the key of its registration
+    // (BridgeTasks). 48 random bits: tasks of one deployment do not collide.
     String edgeId =
-        "bridge-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(2);
+        "bridge-" + HexFormat.of().toHexDigits(new SecureRandom().nextLong()).substring(4);
     BridgeConfig defaults = BridgeConfig.loopbackDefaults();
     BridgeConfig config =
         new BridgeConfig(
@@ -101,34 +221,59 @@ public final class BridgeMain {
             brokerConfig.connectTimeout(),
             defaults.closeGrace());
     Bridge bridge = new Bridge(config);
+    Shared shared = null;
+    Stores stores = Stores.inMemory();
+    if (options.store().equals("dynamodb")) {
+      try {
+        shared = Shared.start(options, bridge, edgeId);
+      } catch (BindException e) {
+        err.println("stratus bridge: cannot listen on " + e.getMessage());
+        return 2;
+      } catch (IOException | RuntimeException e) {
+        err.println("stratus bridge: cannot use DynamoDB: " + e.getMessage());
+        return 2;
+      }
+      stores = shared.stores;
+      err.println(
+          "stratus bridge: task "
+              + edgeId
+              + ", state on DynamoDB tables "
+              + shared.prefix
+              + "*, internal endpoint "
+              + shared.url);
+    }
     Broker broker =
-        new Broker(
-            brokerConfig,
-            Stores.inMemory(),
-            bridge,
-            InstantSource.system(),
-            authenticator,
-            authorizer);
+        new Broker(brokerConfig, stores, bridge, InstantSource.system(), authenticator, authorizer);
     try {
       bridge.start(broker);
     } catch (BindException e) {
       err.println("stratus bridge: cannot listen on " + e.getMessage());
       bridge.close();
+      if (shared != null) {
+        shared.close();
+      }
       return 2;
     } catch (IOException e) {
       err.println("stratus bridge: " + e.getMessage());
       bridge.close();
+      if (shared != null) {
+        shared.close();
+      }
       return 2;
     }
+    Shared sharedState = shared;
     Thread timers =
         Thread.ofPlatform()
             .daemon()
             .name("engine-timers")
             .start(
                 () -> {
-                  while (!Thread.currentThread().isInterrupted()) {
+                  for (long tick = 1; !Thread.currentThread().isInterrupted(); tick++) {
                     try {
                       Thread.sleep(1000);
+                      if (sharedState != null && tick % Shared.HEARTBEAT_SECONDS == 0) {
+                        sharedState.heartbeat();
+                      }
                       broker.runTimers();
                     } catch (InterruptedException e) {
                       return;
@@ -149,6 +294,9 @@ public final class BridgeMain {
                   } catch (InterruptedException e) {
                     clean = false;
                   }
+                  if (sharedState != null) {
+                    sharedState.close();
+                  }
                   err.println(
                       "stratus bridge: stopped"
                           + (clean ? "" : " (some connections did not close in time)"));
@@ -161,6 +309,9 @@ public final class BridgeMain {
                 "bridge-drain"));
     for (Bridge.Endpoint endpoint : bridge.endpoints()) {
       out.println("listening " + endpoint.describe());
+    }
+    if (sharedState != null) {
+      out.println("listening internal " + sharedState.url);
     }
     out.flush();
     return -1;

@@ -14,6 +14,11 @@ import java.nio.file.Path;
  * @param outboundSoftLimit queued outbound bytes per connection above which QoS 0 PUBLISH packets
  *     are dropped and counted
  * @param outboundHardLimit queued outbound bytes per connection above which it is closed
+ * @param store {@code memory} (one bridge, state in this process) or {@code dynamodb} (shared)
+ * @param dynamodbEndpoint the DynamoDB endpoint URL, or null for the environment's choice
+ * @param tablePrefix the table name prefix, or null for {@code STRATUS_TABLE_PREFIX} / the default
+ * @param internalPort the internal {@code @connections} endpoint's port (0 = a free one); -1 with
+ *     the memory store, where no other process delivers
  */
 public record BridgeOptions(
     String host,
@@ -29,6 +34,9 @@ public record BridgeOptions(
     int maxInflight,
     int outboundSoftLimit,
     int outboundHardLimit,
+    String dynamodbEndpoint,
+    String tablePrefix,
+    int internalPort,
     boolean help) {
 
   /**
@@ -51,7 +59,14 @@ public record BridgeOptions(
         --ws-port N             MQTT over WebSocket at /mqtt (default 8080)
         --tls-cert FILE         PEM certificate chain, leaf first
         --tls-key FILE          PEM private key (PKCS#8 or PKCS#1 RSA, unencrypted)
-        --store memory          where state lives (only 'memory' in this build)
+        --store memory|dynamodb where state lives: 'memory' (this process, the default) or
+                                'dynamodb' (shared by every bridge task and function)
+        --dynamodb-endpoint URL DynamoDB endpoint (default: AWS_ENDPOINT_URL_DYNAMODB, then
+                                AWS_ENDPOINT_URL, then AWS itself)
+        --table-prefix P        table names are P + sessions, ... (default: STRATUS_TABLE_PREFIX,
+                                else stratus-)
+        --internal-port N       the internal @connections endpoint other processes deliver to
+                                this task's connections through (dynamodb only; default 0, free)
         --allow-anonymous BOOL  accept clients without credentials (default true, for development)
         --password-file FILE    username:sha256hex lines; needed with --allow-anonymous false
         --max-queued-messages N QoS 1/2 messages queued per client beyond its in-flight window,
@@ -89,6 +104,9 @@ public record BridgeOptions(
     int maxInflight = DEFAULT_MAX_INFLIGHT;
     int soft = BridgeConfig.DEFAULT_OUTBOUND_SOFT_LIMIT;
     int hard = BridgeConfig.DEFAULT_OUTBOUND_HARD_LIMIT;
+    String endpoint = null;
+    String prefix = null;
+    Integer internal = null;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       if (arg.equals("-h") || arg.equals("--help")) {
@@ -106,6 +124,9 @@ public record BridgeOptions(
             maxInflight,
             soft,
             hard,
+            null,
+            null,
+            -1,
             true);
       }
       String name = arg;
@@ -134,11 +155,31 @@ public record BridgeOptions(
         case "--outbound-soft-limit" -> soft = size(name, value);
         case "--outbound-hard-limit" -> hard = size(name, value);
         case "--store" -> {
-          if (!value.equals("memory")) {
-            throw new UsageException("--store: only 'memory' is available in this build");
+          if (!value.equals("memory") && !value.equals("dynamodb")) {
+            throw new UsageException("--store: expected memory or dynamodb");
           }
           store = value;
         }
+        case "--dynamodb-endpoint" -> {
+          try {
+            java.net.URI u = new java.net.URI(value);
+            if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme())
+                || u.getHost() == null) {
+              throw new UsageException("--dynamodb-endpoint: expected an http(s) URL");
+            }
+          } catch (java.net.URISyntaxException e) {
+            throw new UsageException("--dynamodb-endpoint: " + e.getMessage());
+          }
+          endpoint = value;
+        }
+        case "--table-prefix" -> {
+          if (!value.matches("[A-Za-z0-9_.-]{1,200}")) {
+            throw new UsageException(
+                "--table-prefix: letters, digits, '_', '-' and '.' only (DynamoDB table names)");
+          }
+          prefix = value;
+        }
+        case "--internal-port" -> internal = port(name, value);
         case "--allow-anonymous" ->
             anonymous =
                 switch (value) {
@@ -170,6 +211,15 @@ public record BridgeOptions(
     if (hard < soft) {
       throw new UsageException("--outbound-hard-limit must not be below --outbound-soft-limit");
     }
+    boolean shared = store.equals("dynamodb");
+    if (!shared && (endpoint != null || prefix != null || internal != null)) {
+      throw new UsageException(
+          "--dynamodb-endpoint, --table-prefix and --internal-port need --store dynamodb");
+    }
+    if (internal != null && internal < 0) {
+      throw new UsageException("--internal-port: the dynamodb store needs the internal endpoint");
+    }
+    int internalPort = shared ? (internal == null ? 0 : internal) : -1;
     return new BridgeOptions(
         host,
         tcp,
@@ -184,6 +234,9 @@ public record BridgeOptions(
         maxInflight,
         soft,
         hard,
+        endpoint,
+        prefix,
+        internalPort,
         false);
   }
 

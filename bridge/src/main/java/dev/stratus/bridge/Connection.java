@@ -48,6 +48,12 @@ abstract class Connection implements WebSocketDecoder.Handler {
   final Protocol protocol;
   private final Framer framer;
 
+  // For the internal endpoint's GET /@connections/{id} (API Gateway's ConnectedAt, SourceIp,
+  // LastActiveAt): written once, and on every read turn (a plain volatile store, no allocation).
+  final long connectedAtMillis = System.currentTimeMillis();
+  private volatile String sourceIp = "unknown";
+  private volatile long lastActiveMillis = connectedAtMillis;
+
   // Reader state: touched by one reading thread at a time, except `version` (read by the drain)
   // and `stopReading` (set by closes from any thread).
   WebSocketDecoder webSocket;
@@ -82,6 +88,9 @@ abstract class Connection implements WebSocketDecoder.Handler {
   ConnectionInfo info(InetSocketAddress remote) {
     String peer =
         remote == null ? "unknown" : remote.getAddress().getHostAddress() + ":" + remote.getPort();
+    if (remote != null) {
+      sourceIp = remote.getAddress().getHostAddress();
+    }
     return new ConnectionInfo(id, bridge.config().edgeId() + "/" + protocol.label(), peer, null);
   }
 
@@ -89,8 +98,17 @@ abstract class Connection implements WebSocketDecoder.Handler {
     return version;
   }
 
+  String sourceIp() {
+    return sourceIp;
+  }
+
+  long lastActiveMillis() {
+    return lastActiveMillis;
+  }
+
   /** Decodes received bytes and hands the packets to the engine; false once reading must stop. */
   boolean consume(byte[] bytes, int offset, int length) {
+    lastActiveMillis = System.currentTimeMillis();
     if (webSocket != null) {
       return webSocket.decode(bytes, offset, length, this);
     }

@@ -125,12 +125,30 @@ class BridgeMainTest {
     assertEquals(
         0, BridgeOptions.parse("--tls-cert", "c", "--tls-key", "k", "--tls-port", "0").tlsPort());
     assertEquals(-5, BridgeOptions.parse("--tcp-port", "-5").tcpPort());
+    assertEquals(-1, d.internalPort());
+    BridgeOptions shared =
+        BridgeOptions.parse(
+            "--store",
+            "dynamodb",
+            "--dynamodb-endpoint",
+            "http://127.0.0.1:8000",
+            "--table-prefix",
+            "dev-");
+    assertEquals("dynamodb", shared.store());
+    assertEquals("http://127.0.0.1:8000", shared.dynamodbEndpoint());
+    assertEquals("dev-", shared.tablePrefix());
+    assertEquals(0, shared.internalPort());
 
     for (String[] bad :
         new String[][] {
           {"--tls-port", "8883"},
           {"--tls-cert", "c.pem"},
-          {"--store", "dynamodb"},
+          {"--store", "sqlite"},
+          {"--table-prefix", "p-"},
+          {"--internal-port", "0"},
+          {"--store", "dynamodb", "--dynamodb-endpoint", "ftp://x"},
+          {"--store", "dynamodb", "--table-prefix", "a b"},
+          {"--store", "dynamodb", "--internal-port", "-1"},
           {"--allow-anonymous", "maybe"},
           {"--allow-anonymous", "false"},
           {"--tcp-port", "70000"},

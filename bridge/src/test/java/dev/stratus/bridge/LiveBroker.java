@@ -17,6 +17,7 @@ import javax.net.ssl.SSLContext;
 final class LiveBroker implements AutoCloseable {
   final Bridge bridge;
   final Broker broker;
+  final Stores stores = Stores.inMemory();
   private final Thread timers;
 
   LiveBroker(SSLContext tls) throws IOException {
@@ -30,7 +31,7 @@ final class LiveBroker implements AutoCloseable {
     broker =
         new Broker(
             engineConfig,
-            Stores.inMemory(),
+            stores,
             bridge,
             InstantSource.system(),
             Authenticator.ALLOW_ALL,

@@ -120,9 +120,16 @@ public final class StratusTables {
           List.of(new Index("deadlines", s("dlShard"), n("deadline"))),
           null);
 
+  /**
+   * Bridge tasks and their internal endpoints ({@link BridgeTasks}); a registration expires by TTL
+   * unless its task keeps renewing it.
+   */
+  public static final Table TASKS =
+      new Table("tasks", "TasksTable", s("pk"), null, List.of(), "ttl");
+
   /** Every table, in a stable order. */
   public static final List<Table> ALL =
-      List.of(SESSIONS, SUBSCRIPTIONS, RETAINED, IN_FLIGHT, QUEUES, CONNECTIONS);
+      List.of(SESSIONS, SUBSCRIPTIONS, RETAINED, IN_FLIGHT, QUEUES, CONNECTIONS, TASKS);
 
   private StratusTables() {}
 
