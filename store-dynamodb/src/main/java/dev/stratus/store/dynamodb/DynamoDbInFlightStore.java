@@ -312,16 +312,6 @@ public final class DynamoDbInFlightStore implements InFlightStore {
 
   @Override
   public void clear(String clientId) {
-    QueryRequest q =
-        QueryRequest.builder()
-            .tableName(table.name)
-            .keyConditionExpression("pk = :pk")
-            .expressionAttributeValues(Map.of(":pk", s(clientId)))
-            .projectionExpression("pk, sk")
-            .consistentRead(true)
-            .build();
-    table.batchWrite(
-        "clear flights",
-        table.queryAll("list flight keys", q).stream().map(TableClient::deleteOf).toList());
+    table.deletePartition("clear flights", clientId);
   }
 }

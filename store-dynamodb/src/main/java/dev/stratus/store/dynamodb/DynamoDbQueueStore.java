@@ -151,16 +151,6 @@ public final class DynamoDbQueueStore implements QueueStore {
 
   @Override
   public void clear(String clientId) {
-    QueryRequest q =
-        QueryRequest.builder()
-            .tableName(table.name)
-            .keyConditionExpression("pk = :pk")
-            .expressionAttributeValues(Map.of(":pk", s(clientId)))
-            .projectionExpression("pk, sk")
-            .consistentRead(true)
-            .build();
-    table.batchWrite(
-        "clear queue",
-        table.queryAll("list queue keys", q).stream().map(TableClient::deleteOf).toList());
+    table.deletePartition("clear queue", clientId);
   }
 }

@@ -145,6 +145,23 @@ final class TableClient {
     }
   }
 
+  /**
+   * Deletes every item of the partition {@code pk} (tables keyed {@code pk}/{@code sk}): one
+   * strongly consistent Query for the keys, then batch deletes.
+   */
+  void deletePartition(String what, String pk) {
+    QueryRequest keys =
+        QueryRequest.builder()
+            .tableName(name)
+            .keyConditionExpression("pk = :pk")
+            .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(pk)))
+            .projectionExpression("pk, sk")
+            .consistentRead(true)
+            .build();
+    batchWrite(
+        what, queryAll("list keys to " + what, keys).stream().map(TableClient::deleteOf).toList());
+  }
+
   static WriteRequest deleteOf(Map<String, AttributeValue> key) {
     return WriteRequest.builder().deleteRequest(DeleteRequest.builder().key(key).build()).build();
   }
