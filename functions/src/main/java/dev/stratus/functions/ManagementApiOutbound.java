@@ -173,7 +173,9 @@ public final class ManagementApiOutbound implements Outbound {
         gone.increment();
         goneNow.add(connection);
       } else {
+        // an API Gateway connection, but the event named no stage and no override is set
         unroutable.increment();
+        LOG.log(System.Logger.Level.WARNING, "no callback URL for {0}: dropped", connection);
       }
       return;
     }

@@ -280,6 +280,41 @@ class HandlersTest {
   }
 
   @Test
+  void aPacketAboveTheProfilesMaximumClosesWithPacketTooLarge() throws IOException {
+    open(A);
+    send(A, "default-connect.json");
+    byte[] fits = publishOfSize(TextProfile.MAX_PACKET_SIZE);
+    assertEquals(TextProfile.MAX_PACKET_SIZE, fits.length);
+    assertEquals(List.of(), send(A, TextProfile.encode(fits)), "the largest packet is accepted");
+    assertFalse(api.deleted(A));
+
+    byte[] tooLarge = publishOfSize(TextProfile.MAX_PACKET_SIZE + 1);
+    Disconnect d =
+        assertInstanceOf(Disconnect.class, single(send(A, TextProfile.encode(tooLarge))));
+    assertEquals(ReasonCode.PACKET_TOO_LARGE, d.reasonCode());
+    assertTrue(api.deleted(A));
+  }
+
+  /** A v5 QoS 0 PUBLISH of exactly {@code size} bytes on the wire. */
+  private static byte[] publishOfSize(int size) {
+    // fixed header 1 + 3 (remaining length 16,384..2,097,151), topic 2 + 1, properties 1
+    byte[] payload = new byte[size - 1 - 3 - 3 - 1];
+    byte[] p =
+        PacketEncoder.encode(
+            new Publish(
+                dev.stratus.codec.TopicName.of("x"),
+                QoS.AT_MOST_ONCE,
+                false,
+                false,
+                0,
+                Bytes.wrap(payload),
+                Properties.NONE),
+            MqttVersion.V5);
+    assertEquals(size, p.length);
+    return p;
+  }
+
+  @Test
   void aMessageThatIsNotBase64ClosesWithMalformedPacket() throws IOException {
     open(A);
     send(A, "default-connect.json");
