@@ -1,0 +1,245 @@
+package dev.stratus.functions;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
+import dev.stratus.codec.Connect;
+import dev.stratus.codec.FrameResult;
+import dev.stratus.codec.Framer;
+import dev.stratus.codec.MqttDecodeException;
+import dev.stratus.codec.MqttVersion;
+import dev.stratus.codec.Packet;
+import dev.stratus.codec.PacketDecoder;
+import dev.stratus.core.Broker;
+import dev.stratus.core.BrokerConfig;
+import dev.stratus.core.ConnectionId;
+import dev.stratus.core.ConnectionInfo;
+import dev.stratus.core.auth.Authenticator;
+import dev.stratus.core.auth.Authorizer;
+import dev.stratus.core.store.ConnectionRecord;
+import dev.stratus.core.store.Stores;
+import dev.stratus.store.dynamodb.BridgeTasks;
+import dev.stratus.store.dynamodb.DynamoDbClients;
+import dev.stratus.store.dynamodb.DynamoDbStores;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Map;
+import java.util.Objects;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+
+/**
+ * The API Gateway WebSocket edge: one engine on the DynamoDB stores, driven by the three routes.
+ * The handlers are thin wrappers around {@link #connect}, {@link #message} and {@link #disconnect};
+ * one instance per container ({@link #fromEnvironment}), or one per test.
+ */
+public final class WebSocketEdge {
+  private static final System.Logger LOG = System.getLogger(WebSocketEdge.class.getName());
+
+  private final Broker broker;
+  private final Stores stores;
+  private final ManagementApiOutbound outbound;
+  private final URI callbackOverride;
+
+  /**
+   * @param callbackOverride the Management API endpoint to use instead of {@code
+   *     https://{domainName}/{stage}} (an emulator), or null
+   */
+  public WebSocketEdge(
+      BrokerConfig config,
+      Stores stores,
+      ManagementApiOutbound outbound,
+      Authenticator authenticator,
+      Authorizer authorizer,
+      URI callbackOverride) {
+    this.stores = Objects.requireNonNull(stores, "stores");
+    this.outbound = Objects.requireNonNull(outbound, "outbound");
+    this.callbackOverride = callbackOverride;
+    // the profile's limit, announced to v5 clients in CONNACK and enforced on what they send
+    this.broker =
+        new Broker(
+            config.withMaximumPacketSize(TextProfile.MAX_PACKET_SIZE),
+            stores,
+            outbound,
+            InstantSource.system(),
+            authenticator,
+            authorizer);
+  }
+
+  /**
+   * The edge of a Lambda container, from its environment: the DynamoDB client and table prefix as
+   * {@link DynamoDbClients} reads them, {@code STRATUS_CALLBACK_URL} to override the callback URL,
+   * and {@code STRATUS_ALLOW_ANONYMOUS=true}, required until authentication arrives on this edge:
+   * without it the container refuses to start rather than accept anyone silently.
+   */
+  public static WebSocketEdge fromEnvironment(Map<String, String> env) {
+    if (!"true".equals(env.get("STRATUS_ALLOW_ANONYMOUS"))) {
+      throw new IllegalStateException(
+          "the API Gateway edge has no authentication yet: set STRATUS_ALLOW_ANONYMOUS=true to run"
+              + " it with anonymous access");
+    }
+    DynamoDbClient dynamo = DynamoDbClients.fromEnvironment(env);
+    String prefix = DynamoDbClients.tablePrefix(env);
+    SdkHttpClient http =
+        UrlConnectionHttpClient.builder()
+            .connectionTimeout(Duration.ofSeconds(2))
+            .socketTimeout(Duration.ofSeconds(10))
+            .build();
+    Region region = Region.of(env.getOrDefault("AWS_REGION", "us-east-1"));
+    ManagementApiOutbound outbound =
+        new ManagementApiOutbound(
+            url -> managementClient(url, region, http, false),
+            url -> managementClient(url, region, http, true),
+            new BridgeTasks(dynamo, prefix),
+            InstantSource.system());
+    String override = env.get("STRATUS_CALLBACK_URL");
+    return new WebSocketEdge(
+        BrokerConfig.development(),
+        DynamoDbStores.create(dynamo, prefix),
+        outbound,
+        Authenticator.ALLOW_ALL,
+        Authorizer.ALLOW_ALL,
+        override == null || override.isBlank() ? null : URI.create(override));
+  }
+
+  /**
+   * A Management API client. API Gateway checks the function's signature; a bridge task's internal
+   * endpoint checks none, so fixed credentials do there (the SDK insists on signing).
+   */
+  public static ApiGatewayManagementApiClient managementClient(
+      URI endpoint, Region region, SdkHttpClient http, boolean internal) {
+    return ApiGatewayManagementApiClient.builder()
+        .endpointOverride(endpoint)
+        .region(region)
+        .credentialsProvider(
+            internal
+                ? StaticCredentialsProvider.create(
+                    AwsBasicCredentials.create("stratus", "internal"))
+                : DefaultCredentialsProvider.builder().build())
+        .httpClient(http)
+        .build();
+  }
+
+  /** The engine, for tests that drive it directly. */
+  Broker broker() {
+    return broker;
+  }
+
+  /** {@code $connect}: negotiates the subprotocol and records the connection. */
+  public APIGatewayV2WebSocketResponse connect(WebSocketEvent event) {
+    String offered = event.headers().get("sec-websocket-protocol");
+    if (!TextProfile.offered(offered)) {
+      // Refused at the handshake (a non-2xx answer makes API Gateway reject the upgrade) rather
+      // than accepted and closed with 1003 at the first binary frame: docs/text-profile.md
+      LOG.log(
+          System.Logger.Level.INFO,
+          "refusing {0}: subprotocols offered {1}",
+          event.connectionId(),
+          offered);
+      return response(
+          400,
+          Map.of(),
+          "This endpoint speaks only the WebSocket subprotocol "
+              + TextProfile.SUBPROTOCOL
+              + " (MQTT packets as base64 text, docs/text-profile.md). Binary MQTT over WebSocket"
+              + " ('mqtt') is served by the bridge endpoint.");
+    }
+    // Query parameters (event.queryParameters()) are where a browser, which cannot set headers on
+    // a WebSocket, puts credentials; authentication on this edge is a later step.
+    broker.connectionOpened(
+        new ConnectionInfo(
+            new ConnectionId(event.connectionId()),
+            edgeOf(event),
+            event.sourceIp() == null ? "unknown" : event.sourceIp(),
+            null));
+    flush(event);
+    return response(200, Map.of("Sec-WebSocket-Protocol", TextProfile.SUBPROTOCOL), null);
+  }
+
+  /**
+   * {@code $default}: one text message, the base64 of one or more complete packets. A message that
+   * is not base64, holds a malformed packet or ends inside a packet closes the connection: the
+   * engine answers v5 clients with DISCONNECT and the reason code [MQTT-4.13.1-1].
+   */
+  public APIGatewayV2WebSocketResponse message(WebSocketEvent event) {
+    ConnectionId id = new ConnectionId(event.connectionId());
+    ConnectionRecord rec = stores.connections().get(id);
+    MqttVersion version = rec == null ? null : rec.version();
+    try {
+      byte[] bytes;
+      try {
+        bytes = TextProfile.decode(event.body() == null ? "" : event.body());
+      } catch (IllegalArgumentException e) {
+        throw MqttDecodeException.malformed("the text message is not base64: " + e.getMessage());
+      }
+      if (bytes.length == 0) {
+        throw MqttDecodeException.malformed("an empty text message carries no packet");
+      }
+      ByteBuffer input = ByteBuffer.wrap(bytes);
+      Framer framer = new Framer(TextProfile.MAX_PACKET_SIZE);
+      while (input.hasRemaining()) {
+        if (!(framer.next(input) instanceof FrameResult.Frame frame)) {
+          throw MqttDecodeException.malformed(
+              "the text message ends inside a packet: each message carries whole packets");
+        }
+        // a fresh array nobody else holds: the payload may share it
+        Packet packet = PacketDecoder.decodeOwned(frame.packet(), version);
+        if (version == null && packet instanceof Connect connect) {
+          version = connect.version();
+        }
+        broker.packetReceived(id, packet);
+      }
+    } catch (MqttDecodeException e) {
+      broker.decodeFailed(id, e);
+    }
+    flush(event);
+    return response(200, Map.of(), null);
+  }
+
+  /** {@code $disconnect}: the connection is gone; the engine settles its will and session. */
+  public APIGatewayV2WebSocketResponse disconnect(WebSocketEvent event) {
+    LOG.log(
+        System.Logger.Level.DEBUG,
+        "{0} closed: {1} {2}",
+        event.connectionId(),
+        event.disconnectStatusCode(),
+        event.disconnectReason());
+    broker.connectionLost(new ConnectionId(event.connectionId()));
+    flush(event);
+    return response(200, Map.of(), null);
+  }
+
+  private void flush(WebSocketEvent event) {
+    outbound.flush(callbackUrl(event), broker::connectionLost);
+  }
+
+  /** The stage's Management API endpoint, {@code https://{domainName}/{stage}}. */
+  URI callbackUrl(WebSocketEvent event) {
+    if (callbackOverride != null) {
+      return callbackOverride;
+    }
+    if (event.domainName() == null || event.stage() == null) {
+      return null;
+    }
+    return URI.create("https://" + event.domainName() + "/" + event.stage());
+  }
+
+  private static String edgeOf(WebSocketEvent event) {
+    return "apigw/" + event.domainName() + "/" + event.stage();
+  }
+
+  private static APIGatewayV2WebSocketResponse response(
+      int status, Map<String, String> headers, String body) {
+    APIGatewayV2WebSocketResponse r = new APIGatewayV2WebSocketResponse();
+    r.setStatusCode(status);
+    r.setHeaders(headers);
+    r.setBody(body);
+    return r;
+  }
+}
