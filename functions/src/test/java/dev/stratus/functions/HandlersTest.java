@@ -41,6 +41,7 @@ import dev.stratus.core.auth.Authorizer;
 import dev.stratus.core.store.Stores;
 import dev.stratus.store.dynamodb.BridgeTasks;
 import dev.stratus.store.dynamodb.DynamoDbStores;
+import dev.stratus.store.dynamodb.LocalDynamo;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

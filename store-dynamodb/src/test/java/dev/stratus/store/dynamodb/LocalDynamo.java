@@ -23,13 +23,13 @@ import software.amazon.dynamodb.services.local.shared.access.AmazonDynamoDBLocal
  * shutdown hook when the JVM (the surefire fork) exits. Tests isolate themselves by table prefix:
  * {@link #newPrefix} creates a fresh set of tables.
  */
-final class LocalDynamo {
+public final class LocalDynamo {
   private static final AtomicInteger PREFIXES = new AtomicInteger();
   private static URI endpoint;
 
   private LocalDynamo() {}
 
-  static synchronized URI endpoint() {
+  public static synchronized URI endpoint() {
     if (endpoint == null) {
       int port = freePort();
       try {
@@ -84,7 +84,7 @@ final class LocalDynamo {
    * the server, for contract tests that make a hundred thousand requests. It is not an SDK-built
    * client, so interceptors and retry settings do not apply; tests of those use {@link #client}.
    */
-  static synchronized DynamoDbClient embeddedClient() {
+  public static synchronized DynamoDbClient embeddedClient() {
     if (embedded == null) {
       AmazonDynamoDBLocal local = DynamoDBEmbedded.create(true);
       Runtime.getRuntime().addShutdownHook(new Thread(local::shutdown));
@@ -94,19 +94,19 @@ final class LocalDynamo {
   }
 
   /** A client of the local server with the store's retry settings and extra interceptors. */
-  static DynamoDbClient client(ExecutionInterceptor... interceptors) {
+  public static DynamoDbClient client(ExecutionInterceptor... interceptors) {
     return DynamoDbClients.builder(endpoint(), "us-east-1", true, List.of(interceptors)).build();
   }
 
   /** A new table prefix with every table created under it. */
-  static String newPrefix(DynamoDbClient client) {
+  public static String newPrefix(DynamoDbClient client) {
     String prefix = "t" + PREFIXES.incrementAndGet() + "-";
     StratusTables.createAll(client, prefix);
     return prefix;
   }
 
   /** A new table prefix with only the given tables created. */
-  static String newPrefix(DynamoDbClient client, Table... tables) {
+  public static String newPrefix(DynamoDbClient client, Table... tables) {
     String prefix = "t" + PREFIXES.incrementAndGet() + "-";
     for (Table t : tables) {
       client.createTable(StratusTables.createRequest(t, prefix));
