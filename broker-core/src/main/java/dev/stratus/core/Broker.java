@@ -232,7 +232,18 @@ public final class Broker implements Inbound {
       return;
     }
     if (!rec.isConnected()) {
-      if (error.reasonCode() == ReasonCode.UNSUPPORTED_PROTOCOL_VERSION) {
+      MqttVersion v = error.connectVersion();
+      if (v != null && v.isV5()) {
+        // MQTT 5.0 §3.1.4: "If the Server does not accept the CONNECT [...] the Server MAY send a
+        // CONNACK with a Reason Code of 0x80 or greater" before closing; [MQTT-3.2.2-6] session
+        // present 0. Only a code a CONNACK may carry; any other decode failure is malformed.
+        ReasonCode reason =
+            error.reasonCode().isError() && error.reasonCode().allowedIn(PacketType.CONNACK)
+                ? error.reasonCode()
+                : ReasonCode.MALFORMED_PACKET;
+        outbound.send(
+            id, PacketEncoder.encode(new ConnAck(false, reason, Properties.NONE), MqttVersion.V5));
+      } else if (error.reasonCode() == ReasonCode.UNSUPPORTED_PROTOCOL_VERSION) {
         // [MQTT-3.1.2-2] answer with return code 1, in the 3.1.1 format every version can read
         outbound.send(
             id,
