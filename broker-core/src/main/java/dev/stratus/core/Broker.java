@@ -232,7 +232,18 @@ public final class Broker implements Inbound {
       return;
     }
     if (!rec.isConnected()) {
-      if (error.reasonCode() == ReasonCode.UNSUPPORTED_PROTOCOL_VERSION) {
+      MqttVersion v = error.connectVersion();
+      if (v != null && v.isV5()) {
+        // MQTT 5.0 §3.1.4: "If the Server does not accept the CONNECT [...] the Server MAY send a
+        // CONNACK with a Reason Code of 0x80 or greater" before closing; [MQTT-3.2.2-6] session
+        // present 0. Only a code a CONNACK may carry; any other decode failure is malformed.
+        ReasonCode reason =
+            error.reasonCode().isError() && error.reasonCode().allowedIn(PacketType.CONNACK)
+                ? error.reasonCode()
+                : ReasonCode.MALFORMED_PACKET;
+        outbound.send(
+            id, PacketEncoder.encode(new ConnAck(false, reason, Properties.NONE), MqttVersion.V5));
+      } else if (error.reasonCode() == ReasonCode.UNSUPPORTED_PROTOCOL_VERSION) {
         // [MQTT-3.1.2-2] answer with return code 1, in the 3.1.1 format every version can read
         outbound.send(
             id,
@@ -919,24 +930,94 @@ public final class Broker implements Inbound {
     return true;
   }
 
-  /** Resends unacknowledged messages on a resumed session [MQTT-4.4.0-1]. Called under lock. */
+  /**
+   * Resends unacknowledged messages on a resumed session [MQTT-4.4.0-1], but no more than the
+   * client's Receive Maximum (3.1.x: {@code v3OutboundWindow}): the server must not have more
+   * unacknowledged QoS 1/2 PUBLISH packets outstanding than that [MQTT-4.9.0-2]. Called under lock.
+   *
+   * <p>The rule that keeps this stateless: flights are listed in allocation order, each one (a
+   * released QoS 2 flight awaiting PUBCOMP too) takes one slot of the window, and the flights sent
+   * on the current connection are always the first {@code min(count, window)} of that list. Resend
+   * sends that prefix; each acknowledgement of a flight inside it sends the first flight after it
+   * ({@link #outboundAcknowledged}). New flights are only allocated while the count is below the
+   * window, so they land inside the prefix and the rule holds without a marker in the store.
+   */
   private void resend(ConnectionRecord rec, Instant now) {
+    int window = rec.receiveMaximum();
+    int sent = 0;
     for (OutboundFlight f : stores.inFlight().outbound(rec.clientId())) {
-      if (f.released()) {
-        send(rec, new PubRel(f.packetId()));
-      } else if (!sendPublish(
-          rec,
-          f.message(),
-          f.qos(),
-          f.retain(),
-          f.packetId(),
-          true,
-          f.subscriptionIds(),
-          null,
-          now)) {
-        stores.inFlight().remove(rec.clientId(), f.packetId());
+      if (sent >= window) {
+        return; // the rest wait for acknowledgements, ahead of the queue
+      }
+      if (resendFlight(rec, f, now)) {
+        sent++;
       }
     }
+  }
+
+  /**
+   * Sends a flight again: the PUBREL of a released QoS 2 flight, else the PUBLISH with DUP=1
+   * [MQTT-3.3.1-1]. Returns false when the PUBLISH exceeded the client's Maximum Packet Size and
+   * the flight was discarded as if delivered [MQTT-3.1.2-25].
+   */
+  private boolean resendFlight(ConnectionRecord rec, OutboundFlight f, Instant now) {
+    if (f.released()) {
+      send(rec, new PubRel(f.packetId()));
+      return true;
+    }
+    if (sendPublish(
+        rec,
+        f.message(),
+        f.qos(),
+        f.retain(),
+        f.packetId(),
+        true,
+        f.subscriptionIds(),
+        null,
+        now)) {
+      return true;
+    }
+    stores.inFlight().remove(rec.clientId(), f.packetId());
+    return false;
+  }
+
+  /**
+   * A PUBACK, PUBCOMP or error PUBREC ended an outbound flight, freeing a slot of the window (MQTT
+   * 5.0 §4.9). If flights are held back after a resume with a smaller window (see {@link #resend}),
+   * the next one goes out before any queued message [MQTT-4.9.0-2]; otherwise the queue drains.
+   * Called under lock.
+   */
+  private void outboundAcknowledged(ConnectionRecord rec, int packetId, Instant now) {
+    String clientId = rec.clientId();
+    int window = rec.receiveMaximum();
+    if (stores.inFlight().outboundCount(clientId) <= window) {
+      // nothing held back: the usual path, no listing
+      stores.inFlight().remove(clientId, packetId);
+      drainQueue(rec, now);
+      return;
+    }
+    List<OutboundFlight> flights = stores.inFlight().outbound(clientId);
+    int position = -1;
+    for (int i = 0; i < flights.size(); i++) {
+      if (flights.get(i).packetId() == packetId) {
+        position = i;
+        break;
+      }
+    }
+    if (position < 0) {
+      return; // not a flight of ours: nothing freed
+    }
+    stores.inFlight().remove(clientId, packetId);
+    if (position >= window) {
+      // acknowledged a flight not yet resent on this connection: the window is still full
+      return;
+    }
+    for (int i = window; i < flights.size(); i++) {
+      if (resendFlight(rec, flights.get(i), now)) {
+        return;
+      }
+    }
+    drainQueue(rec, now);
   }
 
   /** Sends queued messages while the client's window has room. Called under lock. */
@@ -968,8 +1049,7 @@ public final class Broker implements Inbound {
     withLock(
         rec,
         () -> {
-          stores.inFlight().remove(rec.clientId(), p.packetId());
-          drainQueue(rec, clock.instant());
+          outboundAcknowledged(rec, p.packetId(), clock.instant());
         });
   }
 
@@ -986,8 +1066,7 @@ public final class Broker implements Inbound {
           }
           if (p.reasonCode().isError()) {
             // a v5 error PUBREC ends the exchange (MQTT 5.0 §4.3.3); the id is free again
-            stores.inFlight().remove(rec.clientId(), p.packetId());
-            drainQueue(rec, clock.instant());
+            outboundAcknowledged(rec, p.packetId(), clock.instant());
             return;
           }
           // [MQTT-4.3.3-4] [MQTT-4.3.3-5] from now on the PUBREL, not the PUBLISH, is resent
@@ -1000,8 +1079,7 @@ public final class Broker implements Inbound {
     withLock(
         rec,
         () -> {
-          stores.inFlight().remove(rec.clientId(), p.packetId());
-          drainQueue(rec, clock.instant());
+          outboundAcknowledged(rec, p.packetId(), clock.instant());
         });
   }
 

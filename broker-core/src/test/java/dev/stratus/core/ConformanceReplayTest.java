@@ -54,9 +54,14 @@ class ConformanceReplayTest {
   private static void replay(ConformanceCase c) {
     Harness h =
         new Harness(BrokerConfig.development().withMaximumPacketSize(c.maximumPacketSize()));
-    // a refusal before CONNECT is written in the 3.1.1 format, the only one every client reads
+    // a refusal before CONNECT is written in the 3.1.1 format, the only one every client reads,
+    // unless the failing CONNECT said it was v5 (MQTT 5.0 §3.1.4: a v5 CONNACK, then close)
+    MqttVersion failedConnect = c.needsConnectFirst() || c.isValid() ? null : connectVersionOf(c);
     TestClient client =
-        h.client(c.needsConnectFirst() || c.isValid() ? c.version() : MqttVersion.V3_1_1);
+        h.client(
+            c.needsConnectFirst() || c.isValid()
+                ? c.version()
+                : failedConnect != null ? failedConnect : MqttVersion.V3_1_1);
     boolean connected = false;
     if (c.needsConnectFirst()) {
       // the case's maximum packet size is for the packet under test, not for this CONNECT
@@ -86,6 +91,12 @@ class ConformanceReplayTest {
         ReasonCode expected =
             c.error().allowedIn(PacketType.DISCONNECT) ? c.error() : ReasonCode.MALFORMED_PACKET;
         assertEquals(expected, d.reasonCode());
+      } else if (failedConnect != null && failedConnect.isV5()) {
+        ConnAck ack = assertInstanceOf(ConnAck.class, single(out));
+        ReasonCode expected =
+            c.error().allowedIn(PacketType.CONNACK) ? c.error() : ReasonCode.MALFORMED_PACKET;
+        assertEquals(expected, ack.reasonCode());
+        assertFalse(ack.sessionPresent(), "[MQTT-3.2.2-6]");
       } else {
         // before CONNECT only a refusing CONNACK may be sent (unsupported protocol version)
         assertTrue(out.stream().allMatch(p -> p instanceof ConnAck), () -> "sent " + out);
@@ -192,6 +203,19 @@ class ConformanceReplayTest {
           ReasonCode.PROTOCOL_ERROR, assertInstanceOf(Disconnect.class, single(out)).reasonCode());
     } else {
       assertTrue(out.isEmpty(), () -> "sent " + out);
+    }
+  }
+
+  /** The version of the CONNECT an invalid case fails in, once its level was read; else null. */
+  private static MqttVersion connectVersionOf(ConformanceCase c) {
+    try {
+      FrameResult r = new Framer(c.maximumPacketSize()).next(c.bytes().asReadOnlyBuffer());
+      if (r instanceof FrameResult.Frame f) {
+        PacketDecoder.decode(f.packet(), null);
+      }
+      return null;
+    } catch (MqttDecodeException e) {
+      return e.connectVersion();
     }
   }
 

@@ -14,6 +14,7 @@ import dev.stratus.codec.Bytes;
 import dev.stratus.codec.ConnAck;
 import dev.stratus.codec.Connect;
 import dev.stratus.codec.MqttDecodeException;
+import dev.stratus.codec.MqttVersion;
 import dev.stratus.codec.PacketDecoder;
 import dev.stratus.codec.PacketEncoder;
 import dev.stratus.codec.PingReq;
@@ -316,6 +317,68 @@ class ConnectTest {
     h.broker.decodeFailed(c.id, e);
     assertEquals(ReasonCode.UNSUPPORTED_PROTOCOL_VERSION, e.reasonCode());
     assertEquals(1, c.expect(ConnAck.class).reasonCode().v3ConnectReturnCode());
+    c.expectClosed();
+  }
+
+  /** Decodes a CONNECT whose connect flags byte was changed, as an edge would, and fails. */
+  private void feedBadConnect(TestClient c, MqttVersion v, byte flags) {
+    byte[] bytes = PacketEncoder.encode(connect(v, "c", true, 0, Properties.NONE), v);
+    bytes[9] = flags; // connect flags after 0x10, length, 00 04 'MQTT', level
+    MqttDecodeException e =
+        assertThrows(
+            MqttDecodeException.class, () -> PacketDecoder.decode(ByteBuffer.wrap(bytes), null));
+    assertEquals(v, e.connectVersion());
+    h.broker.decodeFailed(c.id, e);
+  }
+
+  @Test
+  @DisplayName(
+      "MQTT 5.0 §3.1.4 [MQTT-3.1.2-3] a v5 CONNECT that fails to decode gets CONNACK 0x81, then"
+          + " close")
+  void v5ConnectDecodeFailureGetsConnAck() {
+    TestClient c = h.client(V5);
+    feedBadConnect(c, V5, (byte) 0x03); // clean start + the reserved flag
+    ConnAck ack = c.expect(ConnAck.class);
+    assertEquals(ReasonCode.MALFORMED_PACKET, ack.reasonCode());
+    assertFalse(ack.sessionPresent(), "[MQTT-3.2.2-6]");
+    c.expectNothing();
+    c.expectClosed();
+    assertNull(h.stores.connections().get(c.id));
+  }
+
+  @Test
+  @DisplayName("MQTT 5.0 §3.1.4 a v5 CONNECT failure whose code a CONNACK cannot carry gets 0x81")
+  void v5ConnectDecodeFailureWithANonConnAckCode() {
+    TestClient c = h.client(V5);
+    h.broker.decodeFailed(
+        c.id, new MqttDecodeException(ReasonCode.TOPIC_ALIAS_INVALID, "not a CONNACK code", V5));
+    assertEquals(ReasonCode.MALFORMED_PACKET, c.expect(ConnAck.class).reasonCode());
+    c.expectClosed();
+  }
+
+  @Test
+  @DisplayName("MQTT 5.0 §3.1.4 a v5 CONNECT failure keeps a CONNACK code: 0x82 Protocol Error")
+  void v5ConnectDecodeFailureKeepsItsCode() throws Exception {
+    TestClient c = h.client(V5);
+    // receive maximum 0 is a protocol error (MQTT 5.0 §3.1.2.11.3)
+    byte[] bytes =
+        PacketEncoder.encode(
+            connect(V5, "c", true, 0, Properties.builder().receiveMaximum(1).build()), V5);
+    bytes[bytes.length - 4] = 0; // low byte of receive maximum (21 00 01), then client id 00 01 'c'
+    MqttDecodeException e =
+        assertThrows(
+            MqttDecodeException.class, () -> PacketDecoder.decode(ByteBuffer.wrap(bytes), null));
+    h.broker.decodeFailed(c.id, e);
+    assertEquals(ReasonCode.PROTOCOL_ERROR, c.expect(ConnAck.class).reasonCode());
+    c.expectClosed();
+  }
+
+  @Test
+  @DisplayName("[MQTT-4.13.1-1] a 3.1.1 CONNECT that fails to decode is closed without CONNACK")
+  void v311ConnectDecodeFailureClosesPlainly() {
+    TestClient c = h.client(V3_1_1);
+    feedBadConnect(c, V3_1_1, (byte) 0x03);
+    c.expectNothing();
     c.expectClosed();
   }
 

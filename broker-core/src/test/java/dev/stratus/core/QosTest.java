@@ -16,7 +16,10 @@ import dev.stratus.codec.PubRel;
 import dev.stratus.codec.Publish;
 import dev.stratus.codec.QoS;
 import dev.stratus.codec.ReasonCode;
+import dev.stratus.codec.RetainHandling;
+import dev.stratus.codec.TopicFilter;
 import dev.stratus.codec.TopicName;
+import dev.stratus.codec.TopicSubscription;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -168,5 +171,51 @@ class QosTest {
     TestClient p = h.connected(V5, "p");
     p.publish("nobody", "x", QoS.AT_LEAST_ONCE, false);
     assertEquals(ReasonCode.NO_MATCHING_SUBSCRIBERS, p.expect(PubAck.class).reasonCode());
+  }
+
+  @Test
+  @DisplayName(
+      "MQTT 5.0 §3.5.2.1: PUBREC reports 0x10 when no subscriber matched; 3.1.1 has no code")
+  void noMatchingSubscribersQos2() {
+    TestClient p = h.connected(V5, "p");
+    p.publish("nobody", "x", QoS.EXACTLY_ONCE, false);
+    assertEquals(ReasonCode.NO_MATCHING_SUBSCRIBERS, p.expect(PubRec.class).reasonCode());
+    TestClient old = h.connected(V3_1_1, "old");
+    old.publish("nobody", "x", QoS.EXACTLY_ONCE, false);
+    assertEquals(ReasonCode.SUCCESS, old.expect(PubRec.class).reasonCode());
+  }
+
+  @Test
+  @DisplayName(
+      "MQTT 5.0 §3.4.2.1: a publisher's only subscriber excluded by No Local means 0x10"
+          + " [MQTT-3.8.3-3]")
+  void noMatchingSubscribersWhenOnlyNoLocalMatched() {
+    TestClient p = h.connected(V5, "p");
+    p.subscribe(
+        new TopicSubscription(
+            TopicFilter.of("t"), QoS.AT_LEAST_ONCE, true, false, RetainHandling.SEND),
+        Properties.NONE);
+    p.publish("t", "x", QoS.AT_LEAST_ONCE, false);
+    assertEquals(ReasonCode.NO_MATCHING_SUBSCRIBERS, p.expect(PubAck.class).reasonCode());
+  }
+
+  @Test
+  @DisplayName(
+      "MQTT 5.0 §3.4.2.1: a subscriber whose queue is full still counts as matching: Success")
+  void queueFullStaysSuccess() {
+    Harness small = new Harness(BrokerConfig.development().withMaxQueuedMessages(1));
+    TestClient s = small.client(V5);
+    s.connect(
+        ConnectTest.connect(
+            V5, "s", true, 0, Properties.builder().sessionExpiryInterval(300L).build()));
+    s.expectConnAck();
+    s.subscribe("t", QoS.AT_LEAST_ONCE);
+    s.drop();
+    TestClient p = small.connected(V5, "p");
+    p.publish("t", "kept", QoS.AT_LEAST_ONCE, false);
+    assertEquals(ReasonCode.SUCCESS, p.expect(PubAck.class).reasonCode());
+    p.publish("t", "dropped", QoS.AT_LEAST_ONCE, false);
+    assertEquals(ReasonCode.SUCCESS, p.expect(PubAck.class).reasonCode());
+    assertEquals(1, small.broker.stats().messagesDropped());
   }
 }

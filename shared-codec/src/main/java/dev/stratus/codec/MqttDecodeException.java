@@ -14,14 +14,36 @@ public final class MqttDecodeException extends Exception {
   private static final long serialVersionUID = 1L;
 
   private final ReasonCode reasonCode;
+  private final MqttVersion connectVersion;
 
   public MqttDecodeException(ReasonCode reasonCode, String message) {
+    this(reasonCode, message, null);
+  }
+
+  /** A failure inside a CONNECT whose protocol name and level said {@code connectVersion}. */
+  public MqttDecodeException(ReasonCode reasonCode, String message, MqttVersion connectVersion) {
     super(message, null, false, false);
     this.reasonCode = reasonCode;
+    this.connectVersion = connectVersion;
   }
 
   public ReasonCode reasonCode() {
     return reasonCode;
+  }
+
+  /**
+   * The protocol version of a CONNECT that failed to decode after its protocol name and level were
+   * read, so that the server can answer in that version's CONNACK format (MQTT 5.0 §3.1.4: "the
+   * Server MAY send a CONNACK with a Reason Code of 0x80 or greater" before closing); null when the
+   * failing packet was not a CONNECT or its version was not known yet.
+   */
+  public MqttVersion connectVersion() {
+    return connectVersion;
+  }
+
+  /** This failure, as part of a CONNECT whose protocol name and level said {@code version}. */
+  MqttDecodeException inConnect(MqttVersion version) {
+    return new MqttDecodeException(reasonCode, getMessage(), version);
   }
 
   /** A packet that breaks the wire format [MQTT-4.13.1-1]. */

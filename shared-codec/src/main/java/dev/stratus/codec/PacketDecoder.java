@@ -188,6 +188,17 @@ public final class PacketDecoder {
     String name = r.utf8("protocol name");
     int level = r.u8("protocol level");
     MqttVersion version = version(name, level);
+    try {
+      return decodeConnect(r, version);
+    } catch (MqttDecodeException e) {
+      // the version is known from here on: the engine may answer in its CONNACK format
+      throw e.inConnect(version);
+    }
+  }
+
+  /** The rest of a CONNECT, after its protocol name and level said {@code version}. */
+  private static Connect decodeConnect(WireReader r, MqttVersion version)
+      throws MqttDecodeException {
     boolean v5 = version.isV5();
     int flags = r.u8("connect flags");
     if ((flags & 0x01) != 0) {

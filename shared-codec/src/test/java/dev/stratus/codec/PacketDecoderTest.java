@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -456,6 +457,48 @@ class PacketDecoderTest {
             () -> PacketDecoder.decode(ByteBuffer.wrap(c.wire()), c.version()));
     assertEquals(c.reason(), e.reasonCode(), e.getMessage());
     assertTrue(e.getMessage().contains(c.rule()), e.getMessage());
+    assertEquals(
+        CONNECT_VERSION_READ.get(c.name()),
+        e.connectVersion(),
+        "the version of a CONNECT that failed after its protocol level, null otherwise");
+  }
+
+  /**
+   * The rows above that fail inside a CONNECT whose protocol name and level were valid, with that
+   * version; every other row (other packets, unknown versions) has no connect version. MQTT 5.0
+   * §3.1.4 lets the server answer these with a CONNACK in the client's version.
+   */
+  private static final Map<String, MqttVersion> CONNECT_VERSION_READ =
+      Map.ofEntries(
+          Map.entry("reserved connect flag", V4),
+          Map.entry("3.1.1 will QoS without will flag", V4),
+          Map.entry("5.0 will QoS without will flag", V5),
+          Map.entry("3.1.1 will retain without will flag", V4),
+          Map.entry("3.1.1 will QoS 3", V4),
+          Map.entry("3.1.1 password without user name", V4),
+          Map.entry("CONNECT with bytes after its payload", V4),
+          Map.entry("will topic with a wildcard", V4),
+          Map.entry("5.0 CONNECT receive maximum 0", V5),
+          Map.entry("5.0 CONNECT maximum packet size 0", V5),
+          Map.entry("5.0 CONNECT request problem information 2", V5),
+          Map.entry("5.0 will property in CONNECT properties", V5));
+
+  @Test
+  void aFailingMqtt31ConnectSaysItsVersion() {
+    MqttDecodeException e =
+        assertThrows(
+            MqttDecodeException.class,
+            () ->
+                PacketDecoder.decode(
+                    ByteBuffer.wrap(
+                        packet(
+                            0x10,
+                            "00 06 4D 51 49 73 64 70 // MQIsdp",
+                            "03 // level 3",
+                            "03 // clean + reserved",
+                            "00 00 00 00")),
+                    BEFORE_CONNECT));
+    assertEquals(V3, e.connectVersion());
   }
 
   @Test
