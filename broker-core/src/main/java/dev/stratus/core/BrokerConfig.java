@@ -2,6 +2,7 @@ package dev.stratus.core;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * Limits and defaults of the engine. {@link #defaults()} gives the documented defaults (see
@@ -79,146 +80,92 @@ public record BrokerConfig(
   }
 
   public BrokerConfig withDevelopmentMode(boolean v) {
-    return new BrokerConfig(
-        v,
-        maximumPacketSize,
-        receiveMaximum,
-        v3OutboundWindow,
-        maxQueuedMessages,
-        maxSubscriptionsPerClient,
-        maxTopicLevels,
-        topicAliasMaximum,
-        maxKeepAliveSeconds,
-        abandonedSessionExpiry,
-        connectTimeout,
-        sysInterval);
+    return edit(c -> c.developmentMode = v);
   }
 
   public BrokerConfig withMaximumPacketSize(int v) {
-    return new BrokerConfig(
-        developmentMode,
-        v,
-        receiveMaximum,
-        v3OutboundWindow,
-        maxQueuedMessages,
-        maxSubscriptionsPerClient,
-        maxTopicLevels,
-        topicAliasMaximum,
-        maxKeepAliveSeconds,
-        abandonedSessionExpiry,
-        connectTimeout,
-        sysInterval);
+    return edit(c -> c.maximumPacketSize = v);
   }
 
   public BrokerConfig withReceiveMaximum(int v) {
-    return new BrokerConfig(
-        developmentMode,
-        maximumPacketSize,
-        v,
-        v3OutboundWindow,
-        maxQueuedMessages,
-        maxSubscriptionsPerClient,
-        maxTopicLevels,
-        topicAliasMaximum,
-        maxKeepAliveSeconds,
-        abandonedSessionExpiry,
-        connectTimeout,
-        sysInterval);
+    return edit(c -> c.receiveMaximum = v);
   }
 
   public BrokerConfig withV3OutboundWindow(int v) {
-    return new BrokerConfig(
-        developmentMode,
-        maximumPacketSize,
-        receiveMaximum,
-        v,
-        maxQueuedMessages,
-        maxSubscriptionsPerClient,
-        maxTopicLevels,
-        topicAliasMaximum,
-        maxKeepAliveSeconds,
-        abandonedSessionExpiry,
-        connectTimeout,
-        sysInterval);
+    return edit(c -> c.v3OutboundWindow = v);
   }
 
   public BrokerConfig withMaxQueuedMessages(int v) {
-    return new BrokerConfig(
-        developmentMode,
-        maximumPacketSize,
-        receiveMaximum,
-        v3OutboundWindow,
-        v,
-        maxSubscriptionsPerClient,
-        maxTopicLevels,
-        topicAliasMaximum,
-        maxKeepAliveSeconds,
-        abandonedSessionExpiry,
-        connectTimeout,
-        sysInterval);
+    return edit(c -> c.maxQueuedMessages = v);
   }
 
   public BrokerConfig withMaxSubscriptionsPerClient(int v) {
-    return new BrokerConfig(
-        developmentMode,
-        maximumPacketSize,
-        receiveMaximum,
-        v3OutboundWindow,
-        maxQueuedMessages,
-        v,
-        maxTopicLevels,
-        topicAliasMaximum,
-        maxKeepAliveSeconds,
-        abandonedSessionExpiry,
-        connectTimeout,
-        sysInterval);
+    return edit(c -> c.maxSubscriptionsPerClient = v);
   }
 
   public BrokerConfig withMaxTopicLevels(int v) {
-    return new BrokerConfig(
-        developmentMode,
-        maximumPacketSize,
-        receiveMaximum,
-        v3OutboundWindow,
-        maxQueuedMessages,
-        maxSubscriptionsPerClient,
-        v,
-        topicAliasMaximum,
-        maxKeepAliveSeconds,
-        abandonedSessionExpiry,
-        connectTimeout,
-        sysInterval);
+    return edit(c -> c.maxTopicLevels = v);
   }
 
   public BrokerConfig withMaxKeepAliveSeconds(int v) {
-    return new BrokerConfig(
-        developmentMode,
-        maximumPacketSize,
-        receiveMaximum,
-        v3OutboundWindow,
-        maxQueuedMessages,
-        maxSubscriptionsPerClient,
-        maxTopicLevels,
-        topicAliasMaximum,
-        v,
-        abandonedSessionExpiry,
-        connectTimeout,
-        sysInterval);
+    return edit(c -> c.maxKeepAliveSeconds = v);
   }
 
   public BrokerConfig withAbandonedSessionExpiry(Duration v) {
-    return new BrokerConfig(
-        developmentMode,
-        maximumPacketSize,
-        receiveMaximum,
-        v3OutboundWindow,
-        maxQueuedMessages,
-        maxSubscriptionsPerClient,
-        maxTopicLevels,
-        topicAliasMaximum,
-        maxKeepAliveSeconds,
-        v,
-        connectTimeout,
-        sysInterval);
+    return edit(c -> c.abandonedSessionExpiry = v);
+  }
+
+  /** A copy of this configuration with one change; the record's constructor validates it. */
+  private BrokerConfig edit(Consumer<Draft> change) {
+    Draft d = new Draft(this);
+    change.accept(d);
+    return d.build();
+  }
+
+  /** A mutable copy of every component, so each {@code with...} method names only its own. */
+  private static final class Draft {
+    boolean developmentMode;
+    int maximumPacketSize;
+    int receiveMaximum;
+    int v3OutboundWindow;
+    int maxQueuedMessages;
+    int maxSubscriptionsPerClient;
+    int maxTopicLevels;
+    int topicAliasMaximum;
+    int maxKeepAliveSeconds;
+    Duration abandonedSessionExpiry;
+    Duration connectTimeout;
+    Duration sysInterval;
+
+    Draft(BrokerConfig c) {
+      developmentMode = c.developmentMode;
+      maximumPacketSize = c.maximumPacketSize;
+      receiveMaximum = c.receiveMaximum;
+      v3OutboundWindow = c.v3OutboundWindow;
+      maxQueuedMessages = c.maxQueuedMessages;
+      maxSubscriptionsPerClient = c.maxSubscriptionsPerClient;
+      maxTopicLevels = c.maxTopicLevels;
+      topicAliasMaximum = c.topicAliasMaximum;
+      maxKeepAliveSeconds = c.maxKeepAliveSeconds;
+      abandonedSessionExpiry = c.abandonedSessionExpiry;
+      connectTimeout = c.connectTimeout;
+      sysInterval = c.sysInterval;
+    }
+
+    BrokerConfig build() {
+      return new BrokerConfig(
+          developmentMode,
+          maximumPacketSize,
+          receiveMaximum,
+          v3OutboundWindow,
+          maxQueuedMessages,
+          maxSubscriptionsPerClient,
+          maxTopicLevels,
+          topicAliasMaximum,
+          maxKeepAliveSeconds,
+          abandonedSessionExpiry,
+          connectTimeout,
+          sysInterval);
+    }
   }
 }
