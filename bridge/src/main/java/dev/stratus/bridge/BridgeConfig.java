@@ -2,6 +2,7 @@ package dev.stratus.bridge;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -82,77 +83,86 @@ public record BridgeConfig(
   }
 
   public BridgeConfig withPorts(int tcp, int tlsPort, int ws) {
-    return new BridgeConfig(
-        host,
-        tcp,
-        tlsPort,
-        ws,
-        tls,
-        edgeId,
-        maximumPacketSize,
-        outboundSoftLimit,
-        outboundHardLimit,
-        connectTimeout,
-        closeGrace);
+    return edit(
+        d -> {
+          d.tcpPort = tcp;
+          d.tlsPort = tlsPort;
+          d.wsPort = ws;
+        });
   }
 
   public BridgeConfig withTls(SSLContext context, int port) {
-    return new BridgeConfig(
-        host,
-        tcpPort,
-        port,
-        wsPort,
-        context,
-        edgeId,
-        maximumPacketSize,
-        outboundSoftLimit,
-        outboundHardLimit,
-        connectTimeout,
-        closeGrace);
+    return edit(
+        d -> {
+          d.tls = context;
+          d.tlsPort = port;
+        });
   }
 
   public BridgeConfig withOutboundLimits(int soft, int hard) {
-    return new BridgeConfig(
-        host,
-        tcpPort,
-        tlsPort,
-        wsPort,
-        tls,
-        edgeId,
-        maximumPacketSize,
-        soft,
-        hard,
-        connectTimeout,
-        closeGrace);
+    return edit(
+        d -> {
+          d.outboundSoftLimit = soft;
+          d.outboundHardLimit = hard;
+        });
   }
 
   public BridgeConfig withMaximumPacketSize(int size) {
-    return new BridgeConfig(
-        host,
-        tcpPort,
-        tlsPort,
-        wsPort,
-        tls,
-        edgeId,
-        size,
-        outboundSoftLimit,
-        outboundHardLimit,
-        connectTimeout,
-        closeGrace);
+    return edit(d -> d.maximumPacketSize = size);
   }
 
   public BridgeConfig withConnectTimeout(Duration timeout) {
-    return new BridgeConfig(
-        host,
-        tcpPort,
-        tlsPort,
-        wsPort,
-        tls,
-        edgeId,
-        maximumPacketSize,
-        outboundSoftLimit,
-        outboundHardLimit,
-        timeout,
-        closeGrace);
+    return edit(d -> d.connectTimeout = timeout);
+  }
+
+  /** A copy of this configuration with some changes; the record's constructor validates it. */
+  private BridgeConfig edit(Consumer<Draft> change) {
+    Draft d = new Draft(this);
+    change.accept(d);
+    return d.build();
+  }
+
+  /** A mutable copy of every component, so each {@code with...} method names only its own. */
+  private static final class Draft {
+    String host;
+    int tcpPort;
+    int tlsPort;
+    int wsPort;
+    SSLContext tls;
+    String edgeId;
+    int maximumPacketSize;
+    int outboundSoftLimit;
+    int outboundHardLimit;
+    Duration connectTimeout;
+    Duration closeGrace;
+
+    Draft(BridgeConfig c) {
+      host = c.host;
+      tcpPort = c.tcpPort;
+      tlsPort = c.tlsPort;
+      wsPort = c.wsPort;
+      tls = c.tls;
+      edgeId = c.edgeId;
+      maximumPacketSize = c.maximumPacketSize;
+      outboundSoftLimit = c.outboundSoftLimit;
+      outboundHardLimit = c.outboundHardLimit;
+      connectTimeout = c.connectTimeout;
+      closeGrace = c.closeGrace;
+    }
+
+    BridgeConfig build() {
+      return new BridgeConfig(
+          host,
+          tcpPort,
+          tlsPort,
+          wsPort,
+          tls,
+          edgeId,
+          maximumPacketSize,
+          outboundSoftLimit,
+          outboundHardLimit,
+          connectTimeout,
+          closeGrace);
+    }
   }
 }
