@@ -230,9 +230,19 @@ public final class WebSocketEdge {
     return URI.create("https://" + event.domainName() + "/" + event.stage());
   }
 
-  private static String edgeOf(WebSocketEvent event) {
-    return "apigw/" + event.domainName() + "/" + event.stage();
+  /**
+   * The edge recorded on the connection: {@code apigw:} followed by the Management API endpoint
+   * that reaches it, so that any process (another function, a bridge task, the sweeper) can deliver
+   * to it or close it without configuration: {@code apigw:https://{domainName}/{stage}}, or the
+   * emulator's URL locally.
+   */
+  private String edgeOf(WebSocketEvent event) {
+    URI callback = callbackUrl(event);
+    return APIGW_EDGE_PREFIX + (callback == null ? "unknown" : callback.toString());
   }
+
+  /** What every API Gateway connection's edge starts with; the rest is its callback URL. */
+  public static final String APIGW_EDGE_PREFIX = "apigw:";
 
   private static APIGatewayV2WebSocketResponse response(
       int status, Map<String, String> headers, String body) {
