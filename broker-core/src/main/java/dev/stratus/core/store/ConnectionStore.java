@@ -57,4 +57,11 @@ public interface ConnectionStore {
 
   /** The number of connections that completed CONNECT. */
   int connectedCount();
+
+  /**
+   * Connection records in an order stable across calls (the admin API), at most {@code limit}
+   * (1..1000) per page, starting after {@code cursor} (null for the first page). Connections that
+   * open or close while a listing is paged through may or may not appear.
+   */
+  Page<ConnectionRecord> list(String cursor, int limit);
 }

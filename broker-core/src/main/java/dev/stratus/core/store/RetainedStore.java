@@ -25,4 +25,14 @@ public interface RetainedStore {
   List<Message> match(TopicFilter filter);
 
   long count();
+
+  /**
+   * The retained messages whose topic is {@code prefix} or lies under it ({@code prefix/…}), all of
+   * them for the empty prefix, at most {@code limit} (1..1000) per page, starting after {@code
+   * cursor} (null for the first page). Within one first level they come in topic order (UTF-16 code
+   * unit order), so a browser can group them level by level. Expired messages may be returned, as
+   * by {@link #match}. A page may hold fewer than {@code limit} items while more follow: only
+   * {@link Page#next} says the end.
+   */
+  Page<Message> list(String prefix, String cursor, int limit);
 }

@@ -22,4 +22,10 @@ public interface SessionStore {
   List<Session> willsDue(Instant now);
 
   int count();
+
+  /**
+   * Sessions in an order stable across calls (the admin API), at most {@code limit} (1..1000) per
+   * page, starting after {@code cursor} (null for the first page).
+   */
+  Page<Session> list(String cursor, int limit);
 }

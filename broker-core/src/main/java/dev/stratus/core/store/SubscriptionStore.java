@@ -36,4 +36,11 @@ public interface SubscriptionStore {
 
   /** The number of subscriptions of all clients. */
   long count();
+
+  /**
+   * Subscriptions of all clients in an order stable across calls (the admin API), at most {@code
+   * limit} (1..1000) per page, starting after {@code cursor} (null for the first page). A page may
+   * hold fewer than {@code limit} items while more follow: only {@link Page#next} says the end.
+   */
+  Page<Subscription> list(String cursor, int limit);
 }

@@ -108,4 +108,33 @@ public abstract class ConnectionStoreContract {
     store.remove(a);
     assertNull(store.inboundAlias(a, 1));
   }
+
+  @Test
+  void listPagesThroughEveryRecordOnce() {
+    List<String> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      store.put(connected("conn-" + i, "client-" + i));
+      store.bind("client-" + i, new ConnectionId("conn-" + i));
+      ids.add("conn-" + i);
+    }
+    store.put(ConnectionRecord.opened(new ConnectionId("half-open"), "edge-1", "ra", null, T0));
+    ids.add("half-open");
+    for (int limit : new int[] {1, 3, 100}) {
+      List<ConnectionRecord> all = Paging.all(store::list, limit);
+      assertEquals(
+          new java.util.TreeSet<>(ids),
+          new java.util.TreeSet<>(all.stream().map(r -> r.id().value()).toList()),
+          "limit " + limit);
+      assertEquals(ids.size(), all.size(), "each record once, limit " + limit);
+    }
+    assertEquals(
+        connected("conn-3", "client-3"),
+        store.list(null, 100).items().stream()
+            .filter(r -> r.id().value().equals("conn-3"))
+            .findFirst()
+            .orElseThrow());
+    store.remove(new ConnectionId("conn-3"));
+    assertEquals(ids.size() - 1, Paging.all(store::list, 2).size());
+    Paging.rejectsBadLimits(store::list);
+  }
 }

@@ -77,4 +77,41 @@ public abstract class RetainedStoreContract {
     assertEquals(Set.of("a/b", "a/b/c", "a/x/c"), topics("a/#"));
     assertEquals(6, store.count());
   }
+
+  private java.util.List<String> listed(String prefix, int limit) {
+    return Paging.all((cursor, l) -> store.list(prefix, cursor, l), limit).stream()
+        .map(m -> m.topic().value())
+        .toList();
+  }
+
+  @ParameterizedTest(name = "list under \"{0}\": {1}")
+  @CsvSource(
+      delimiter = ';',
+      value = {
+        "'';   $SYS/up,/lead,a,a/b,a/b/c,a/bc,a/x/c,b",
+        "a;    a,a/b,a/b/c,a/bc,a/x/c",
+        "a/b;  a/b,a/b/c",
+        "a/x;  a/x/c",
+        "$SYS; $SYS/up",
+        "'';   $SYS/up,/lead,a,a/b,a/b/c,a/bc,a/x/c,b",
+        "zz;   ''"
+      })
+  void listReturnsTheTopicAndEverythingUnderIt(String prefix, String expected) {
+    store.put(message("a/bc", "not under a/b"));
+    Set<String> want = expected.isEmpty() ? Set.of() : Set.of(expected.split(","));
+    for (int limit : new int[] {1, 2, 1000}) {
+      java.util.List<String> got = listed(prefix, limit);
+      assertEquals(want.size(), got.size(), "each message once, limit " + limit + ": " + got);
+      assertEquals(want, Set.copyOf(got), "limit " + limit);
+    }
+  }
+
+  @Test
+  void listKeepsTopicOrderWithinAFirstLevel() {
+    java.util.List<String> got = listed("a", 2);
+    assertEquals(got.stream().sorted().toList(), got);
+    Message m = store.list("a/b/c", null, 10).items().get(0);
+    assertEquals(message("a/b/c", "a/b/c"), m);
+    Paging.rejectsBadLimits((cursor, l) -> store.list("", cursor, l));
+  }
 }

@@ -81,4 +81,26 @@ public abstract class SessionStoreContract {
     assertEquals(1, due.size());
     assertEquals(will, due.getFirst().pendingWill());
   }
+
+  @Test
+  void listPagesThroughEverySessionOnce() {
+    java.util.Set<String> ids = new java.util.TreeSet<>();
+    for (int i = 0; i < 9; i++) {
+      store.put(Session.connected("s" + i, MqttVersion.V5, i));
+      ids.add("s" + i);
+    }
+    Session off = Session.connected("off", MqttVersion.V3_1_1, 60).disconnected(T0, null, null);
+    store.put(off);
+    ids.add("off");
+    for (int limit : new int[] {1, 4, 1000}) {
+      java.util.List<Session> all = Paging.all(store::list, limit);
+      assertEquals(ids.size(), all.size(), "each session once, limit " + limit);
+      assertEquals(
+          ids,
+          new java.util.TreeSet<>(all.stream().map(Session::clientId).toList()),
+          "limit " + limit);
+      assertTrue(all.contains(off), "sessions come back as stored");
+    }
+    Paging.rejectsBadLimits(store::list);
+  }
 }

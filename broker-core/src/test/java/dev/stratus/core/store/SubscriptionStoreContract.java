@@ -131,4 +131,40 @@ public abstract class SubscriptionStoreContract {
             .members()
             .size());
   }
+
+  @Test
+  void listPagesThroughEverySubscriptionOnce() {
+    Set<String> expected = new TreeSet<>();
+    for (int c = 0; c < 4; c++) {
+      for (String f : List.of("a/b", "a/+", "#", "$share/g/x/#")) {
+        store.put(sub("client" + c, f));
+        expected.add("client" + c + " " + f);
+      }
+    }
+    Subscription v5 =
+        new Subscription(
+            "opts",
+            TopicFilter.of("o/#"),
+            QoS.EXACTLY_ONCE,
+            true,
+            true,
+            RetainHandling.DO_NOT_SEND,
+            7);
+    store.put(v5);
+    expected.add("opts o/#");
+    for (int limit : new int[] {1, 5, 1000}) {
+      List<Subscription> all = Paging.all(store::list, limit);
+      assertEquals(expected.size(), all.size(), "each subscription once, limit " + limit);
+      assertEquals(
+          expected,
+          all.stream()
+              .map(s -> s.clientId() + " " + s.filter().value())
+              .collect(Collectors.toCollection(TreeSet::new)),
+          "limit " + limit);
+      assertTrue(all.contains(v5), "options come back as subscribed");
+    }
+    store.removeAll("client0");
+    assertEquals(expected.size() - 4, Paging.all(store::list, 3).size());
+    Paging.rejectsBadLimits(store::list);
+  }
 }

@@ -11,6 +11,7 @@ import dev.stratus.codec.TopicName;
 import dev.stratus.core.ConnectionId;
 import dev.stratus.core.store.ConnectionRecord;
 import dev.stratus.core.store.ConnectionStore;
+import dev.stratus.core.store.Page;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -358,5 +359,25 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
                 .filterExpression("begins_with(pk, :b)")
                 .expressionAttributeValues(Map.of(":b", s("B#")))
                 .build());
+  }
+
+  /**
+   * One Scan of at most {@code limit} items, the connection records ({@code K#}) among them; the
+   * bindings ({@code B#}) it also reads are filtered out, so a page may hold fewer than {@code
+   * limit} records. Eventually consistent: a listing, not a decision.
+   */
+  @Override
+  public Page<ConnectionRecord> list(String cursor, int limit) {
+    return Pages.scan(
+        table,
+        "list connections",
+        ScanRequest.builder()
+            .tableName(table.name)
+            .filterExpression("begins_with(pk, :k)")
+            .expressionAttributeValues(Map.of(":k", s("K#")))
+            .build(),
+        cursor,
+        limit,
+        DynamoDbConnectionStore::fromItem);
   }
 }

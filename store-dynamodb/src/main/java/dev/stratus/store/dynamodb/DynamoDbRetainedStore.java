@@ -7,6 +7,7 @@ import dev.stratus.codec.TopicFilter;
 import dev.stratus.codec.TopicMatcher;
 import dev.stratus.codec.TopicName;
 import dev.stratus.core.Message;
+import dev.stratus.core.store.Page;
 import dev.stratus.core.store.RetainedStore;
 import java.util.HashMap;
 import java.util.List;
@@ -135,5 +136,42 @@ public final class DynamoDbRetainedStore implements RetainedStore {
   @Override
   public long count() {
     return table.scanCount("count retained", ScanRequest.builder().tableName(table.name).build());
+  }
+
+  /**
+   * With a prefix: one eventually consistent Query of at most {@code limit} items on the prefix's
+   * first-level partition with {@code begins_with(sk, prefix)}; topics that merely share the
+   * characters ({@code a/bc} for {@code a/b}) are dropped in code, since a Query cannot filter on a
+   * key attribute. With the empty prefix: one Scan of at most {@code limit} items (partitions in
+   * DynamoDB's order, topics in order within each).
+   */
+  @Override
+  public Page<Message> list(String prefix, String cursor, int limit) {
+    if (prefix.isEmpty()) {
+      return Pages.scan(
+          table,
+          "list retained",
+          ScanRequest.builder().tableName(table.name).build(),
+          cursor,
+          limit,
+          i -> Attrs.message(i.get("msg")));
+    }
+    String under = prefix + "/";
+    return Pages.query(
+        table,
+        "list retained",
+        QueryRequest.builder()
+            .tableName(table.name)
+            .keyConditionExpression("pk = :pk AND begins_with(sk, :prefix)")
+            .expressionAttributeValues(Map.of(":pk", s(partition(prefix)), ":prefix", s(prefix)))
+            .build(),
+        cursor,
+        limit,
+        i -> {
+          String topic = i.get("sk").s();
+          return topic.equals(prefix) || topic.startsWith(under)
+              ? Attrs.message(i.get("msg"))
+              : null;
+        });
   }
 }

@@ -7,6 +7,7 @@ import static dev.stratus.store.dynamodb.Attrs.s;
 import static dev.stratus.store.dynamodb.Attrs.str;
 
 import dev.stratus.codec.MqttVersion;
+import dev.stratus.core.store.Page;
 import dev.stratus.core.store.Session;
 import dev.stratus.core.store.SessionStore;
 import java.time.Duration;
@@ -158,5 +159,17 @@ public final class DynamoDbSessionStore implements SessionStore {
   public int count() {
     return (int)
         table.scanCount("count sessions", ScanRequest.builder().tableName(table.name).build());
+  }
+
+  /** One eventually consistent Scan of at most {@code limit} sessions. */
+  @Override
+  public Page<Session> list(String cursor, int limit) {
+    return Pages.scan(
+        table,
+        "list sessions",
+        ScanRequest.builder().tableName(table.name).build(),
+        cursor,
+        limit,
+        DynamoDbSessionStore::fromItem);
   }
 }

@@ -10,6 +10,7 @@ import dev.stratus.codec.QoS;
 import dev.stratus.codec.RetainHandling;
 import dev.stratus.codec.TopicFilter;
 import dev.stratus.codec.TopicName;
+import dev.stratus.core.store.Page;
 import dev.stratus.core.store.Subscription;
 import dev.stratus.core.store.SubscriptionMatch;
 import dev.stratus.core.store.SubscriptionStore;
@@ -435,5 +436,26 @@ public final class DynamoDbSubscriptionStore implements SubscriptionStore {
           out.add(TableClient.putOf(item));
         });
     return out;
+  }
+
+  /**
+   * One eventually consistent Scan of at most {@code limit} items, the client items ({@code C#})
+   * among them: the filter and trie items it also reads are filtered out, so a page may hold fewer
+   * than {@code limit} subscriptions (about a third of the items are client items when most filters
+   * have few levels).
+   */
+  @Override
+  public Page<Subscription> list(String cursor, int limit) {
+    return Pages.scan(
+        table,
+        "list subscriptions",
+        ScanRequest.builder()
+            .tableName(table.name)
+            .filterExpression("begins_with(pk, :c)")
+            .expressionAttributeValues(Map.of(":c", s("C#")))
+            .build(),
+        cursor,
+        limit,
+        DynamoDbSubscriptionStore::fromClientItem);
   }
 }

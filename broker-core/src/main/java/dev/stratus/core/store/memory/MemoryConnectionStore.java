@@ -4,6 +4,7 @@ import dev.stratus.codec.TopicName;
 import dev.stratus.core.ConnectionId;
 import dev.stratus.core.store.ConnectionRecord;
 import dev.stratus.core.store.ConnectionStore;
+import dev.stratus.core.store.Page;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -143,5 +144,14 @@ public final class MemoryConnectionStore implements ConnectionStore {
   @Override
   public int connectedCount() {
     return byClient.size();
+  }
+
+  @Override
+  public Page<ConnectionRecord> list(String cursor, int limit) {
+    return MemoryPages.page(
+        entries.values().stream().map(e -> e.record).filter(r -> r != null),
+        r -> r.id().value(),
+        cursor,
+        limit);
   }
 }

@@ -3,6 +3,7 @@ package dev.stratus.core.store.memory;
 import dev.stratus.codec.TopicFilter;
 import dev.stratus.codec.TopicName;
 import dev.stratus.core.Message;
+import dev.stratus.core.store.Page;
 import dev.stratus.core.store.RetainedStore;
 import java.util.ArrayList;
 import java.util.List;
@@ -190,5 +191,20 @@ public final class MemoryRetainedStore implements RetainedStore {
       n += 1 + countBelow(child);
     }
     return n;
+  }
+
+  @Override
+  public Page<Message> list(String prefix, String cursor, int limit) {
+    String under = prefix + "/";
+    return MemoryPages.page(
+        byTopic.values().stream()
+            .filter(
+                m ->
+                    prefix.isEmpty()
+                        || m.topic().value().equals(prefix)
+                        || m.topic().value().startsWith(under)),
+        m -> m.topic().value(),
+        cursor,
+        limit);
   }
 }

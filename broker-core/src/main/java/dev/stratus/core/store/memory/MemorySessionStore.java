@@ -1,5 +1,6 @@
 package dev.stratus.core.store.memory;
 
+import dev.stratus.core.store.Page;
 import dev.stratus.core.store.Session;
 import dev.stratus.core.store.SessionStore;
 import java.time.Instant;
@@ -54,5 +55,10 @@ public final class MemorySessionStore implements SessionStore {
   @Override
   public int count() {
     return sessions.size();
+  }
+
+  @Override
+  public Page<Session> list(String cursor, int limit) {
+    return MemoryPages.page(sessions.values().stream(), Session::clientId, cursor, limit);
   }
 }

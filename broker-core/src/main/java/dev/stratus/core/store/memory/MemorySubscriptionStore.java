@@ -2,6 +2,7 @@ package dev.stratus.core.store.memory;
 
 import dev.stratus.codec.TopicFilter;
 import dev.stratus.codec.TopicName;
+import dev.stratus.core.store.Page;
 import dev.stratus.core.store.Subscription;
 import dev.stratus.core.store.SubscriptionMatch;
 import dev.stratus.core.store.SubscriptionStore;
@@ -291,5 +292,15 @@ public final class MemorySubscriptionStore implements SubscriptionStore {
       n += 1 + countBelow(child);
     }
     return n;
+  }
+
+  @Override
+  public Page<Subscription> list(String cursor, int limit) {
+    // client ids and filters never contain U+0000 [MQTT-1.5.4-2], so it separates them
+    return MemoryPages.page(
+        byClient.values().stream().flatMap(m -> m.values().stream()),
+        s -> s.clientId() + "\u0000" + s.filter().value(),
+        cursor,
+        limit);
   }
 }
