@@ -1,0 +1,16 @@
+package dev.stratus.console;
+
+import dev.stratus.core.store.Stores;
+import dev.stratus.store.dynamodb.DynamoDbStores;
+import dev.stratus.store.dynamodb.LocalDynamo;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+
+/** The admin API on DynamoDB Local, through the same HTTP cases as on the in-memory stores. */
+class DynamoDbAdminApiTest extends AdminApiContract {
+  private static final DynamoDbClient CLIENT = LocalDynamo.client();
+
+  @Override
+  protected Stores newStores() {
+    return DynamoDbStores.create(CLIENT, LocalDynamo.newPrefix(CLIENT));
+  }
+}
