@@ -58,7 +58,8 @@ try {
   // a filter the server refuses: its SUBACK reason is shown
   await page.fill('#subFilter', 'forbidden/#');
   await page.click('#subscribe');
-  await expectText('#subError', 'SUBACK 0x87 Not authorized');
+  await expectText('#subError', 'The broker refused "forbidden/#"');
+  await expectText('#subError', 'Not authorized');
 
   await page.fill('#subFilter', 'demo/#');
   await page.selectOption('#subQos', '1');

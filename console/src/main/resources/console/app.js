@@ -185,7 +185,10 @@ function subscribe(ev) {
   const qos = Number($('subQos').value);
   client.subscribe(filter, { qos }, (err, granted) => {
     if (err) {
-      show('subError', `The broker refused "${filter}": ${err.message}`);
+      // MQTT.js reports a v5 SUBACK failure as an error; show its reason code when it carries one
+      const code = typeof err.code === 'number' ? err.code : granted && granted[0] && granted[0].qos;
+      const why = typeof code === 'number' && code >= 0x80 ? `SUBACK ${reasonText(code)}` : err.message;
+      show('subError', `The broker refused "${filter}": ${why}`);
       return;
     }
     const g = granted && granted[0];
