@@ -31,6 +31,14 @@ try {
   await page.goto(consoleUrl);
   await page.waitForFunction((u) => document.getElementById('url').value === u, wsUrl, { timeout });
 
+  // the API Gateway edge without the text-profile adapter served: the page says so
+  await page.selectOption('#edge', { label: 'API Gateway (text profile)' });
+  if ((await page.inputValue('#url')) !== 'ws://127.0.0.1:9/') throw new Error('API Gateway URL not prefilled');
+  await page.click('#connect');
+  await expectText('#connError', 'text-profile adapter (/clients/stratus-mqtt.js) could not be loaded');
+  await page.selectOption('#edge', { label: 'bridge WebSocket (standard MQTT)' });
+  if ((await page.inputValue('#url')) !== wsUrl) throw new Error('bridge URL not restored');
+
   // a wrong password: the CONNACK reason is shown, for MQTT 5 and 3.1.1
   await page.fill('#clientId', 'console-e2e');
   await page.fill('#username', 'alice');

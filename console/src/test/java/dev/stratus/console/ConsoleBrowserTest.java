@@ -103,6 +103,7 @@ class ConsoleBrowserTest {
         ConsoleServer.builder(stores)
             .engine("bridge", broker)
             .edge(Edge.bridgeWebSocket(ws))
+            .edge(Edge.apiGateway("ws://127.0.0.1:9/"))
             .auth(AdminAuth.none(true))
             .start()) {
       Process node =
