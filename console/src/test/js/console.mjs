@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { mkdirSync } from 'node:fs';
 
-const [consoleUrl, wsUrl, tcpPort, shots] = process.argv.slice(2);
+const [consoleUrl, wsUrl, tcpPort, shots, securedUrl, token] = process.argv.slice(2);
 mkdirSync(shots, { recursive: true });
 const stdin = createInterface({ input: process.stdin });
 const lines = [];
@@ -154,6 +154,39 @@ try {
   await expectText('#connError', 'Could not reach');
   if (await page.locator('#connect').isDisabled()) throw new Error('connect button stays disabled');
   await shot('09-reconnect-refused');
+
+  // the broker is back: Connect works again and the page is fully usable
+  console.log('START-BRIDGE');
+  await awaitLine('started');
+  await page.click('#connect');
+  await expectText('#state', 'connected (MQTT 5)');
+  if (await page.locator('#connError').isVisible()) throw new Error('error still shown after reconnecting');
+  await page.fill('#subFilter', 'demo/#');
+  await page.click('#subscribe');
+  await expectText('#subs li', 'demo/# (QoS 1)');
+  await page.uncheck('#pubRetain');
+  await page.fill('#pubTopic', 'demo/3');
+  await page.fill('#pubPayload', 'after the restart');
+  await page.click('#publish');
+  await expectText('#log tr.msg', 'after the restart');
+  await shot('10-reconnected');
+
+  // a console whose admin API needs a bearer token: the page asks, then shows the broker
+  const secured = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  secured.on('pageerror', (e) => problems.push('page error: ' + e.message));
+  await secured.goto(securedUrl);
+  await secured.locator('#adminError').filter({ hasText: 'needs credentials' }).waitFor({ timeout });
+  if ((await secured.locator('#edge option').count()) !== 2) throw new Error('edge choices missing without admin access');
+  await secured.fill('#adminAuth', 'wrong-token-000000000');
+  await secured.locator('#adminAuth').dispatchEvent('change');
+  await secured.locator('#adminError').filter({ hasText: 'needs credentials' }).waitFor({ timeout });
+  await secured.fill('#adminAuth', token);
+  await secured.locator('#adminAuth').dispatchEvent('change');
+  await secured.locator('#mode').filter({ hasText: 'admin: token' }).waitFor({ timeout });
+  await secured.click('[data-tab="clients"]');
+  await secured.locator('#clientsTable tr').filter({ hasText: 'console-e2e' }).waitFor({ timeout });
+  if (await secured.locator('#adminError').isVisible()) throw new Error('admin error still shown');
+  await secured.screenshot({ path: `${shots}/11-bearer.png`, fullPage: true });
 
   if (problems.length) throw new Error(problems.join('\n'));
   console.log('ok');

@@ -537,33 +537,38 @@ async function init() {
   setInterval(() => { if (activeTab === 'counters' && !document.hidden) loadStats().catch(adminFailed); }, 2000);
 }
 
+// The edges the server announced (prefilled URLs), or both kinds with empty URLs when the admin
+// API is not readable (yet): connecting as a client never depends on admin credentials.
+function fillEdges(edges) {
+  const sel = $('edge');
+  const announced = edges.length > 0;
+  if (sel.options.length && (!announced || sel.dataset.announced)) return;
+  sel.replaceChildren();
+  const list = announced ? edges : [
+    { kind: 'ws', label: 'bridge WebSocket (standard MQTT)', url: '' },
+    { kind: 'apigw', label: 'API Gateway (text profile)', url: '' },
+  ];
+  for (const e of list) {
+    const o = document.createElement('option');
+    o.textContent = e.label;
+    o.dataset.kind = e.kind;
+    o.dataset.url = e.url;
+    sel.append(o);
+  }
+  if (announced) sel.dataset.announced = '1';
+  if (!$('url').value && sel.selectedOptions[0]) $('url').value = sel.selectedOptions[0].dataset.url || '';
+}
+
 async function init2() {
   try {
     info = await api('info');
   } catch (e) {
+    fillEdges([]);
     adminFailed(e);
     return;
   }
   $('mode').textContent = (info.developmentMode ? 'development mode · ' : '') + 'admin: ' + info.principal;
-  const sel = $('edge');
-  if (!sel.options.length) {
-    for (const e of info.edges) {
-      const o = document.createElement('option');
-      o.textContent = e.label;
-      o.dataset.kind = e.kind;
-      o.dataset.url = e.url;
-      sel.append(o);
-    }
-    if (!info.edges.length) {
-      for (const [kind, label] of [['ws', 'bridge WebSocket (standard MQTT)'], ['apigw', 'API Gateway (text profile)']]) {
-        const o = document.createElement('option');
-        o.textContent = label;
-        o.dataset.kind = kind;
-        sel.append(o);
-      }
-    }
-    if (!$('url').value && sel.selectedOptions[0]) $('url').value = sel.selectedOptions[0].dataset.url || '';
-  }
+  fillEdges(info.edges);
   refreshActive();
 }
 

@@ -183,6 +183,17 @@ abstract class AdminApiContract {
     assertEquals(
         401, send("GET", "/api/connections", "Bearer wrong-token-0123456789").statusCode());
     assertEquals(401, send("DELETE", "/api/retained?topic=a", "Basic " + TOKEN).statusCode());
+    // the page's own requests get a scheme the browser has no dialog for
+    HttpResponse<String> fromPage =
+        http.send(
+            HttpRequest.newBuilder(console.url().resolve("/api/info"))
+                .header("X-Stratus-Console", "1")
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(401, fromPage.statusCode());
+    assertTrue(
+        fromPage.headers().firstValue("WWW-Authenticate").orElseThrow().startsWith("Stratus"));
+    assertTrue(fromPage.body().contains("needs credentials"), fromPage.body());
     JsonNode info = get("/api/info");
     assertEquals("Bearer", info.get("auth").asText());
     assertFalse(info.get("developmentMode").asBoolean());

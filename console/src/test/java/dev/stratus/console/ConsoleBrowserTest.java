@@ -43,6 +43,7 @@ class ConsoleBrowserTest {
   private static final Path JS = Path.of("src", "test", "js").toAbsolutePath();
   private static final Path SHOTS = Path.of("target", "screenshots").toAbsolutePath();
   private static final String CHROMIUM = "/usr/bin/chromium";
+  private static final String TOKEN = "browser-test-token-0123";
 
   private static boolean onPath(String binary) {
     for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
@@ -100,12 +101,14 @@ class ConsoleBrowserTest {
     bridge.start(broker);
     String ws = "ws://127.0.0.1:" + bridge.port(Protocol.WS) + "/mqtt";
     try (ConsoleServer console =
-        ConsoleServer.builder(stores)
-            .engine("bridge", broker)
-            .edge(Edge.bridgeWebSocket(ws))
-            .edge(Edge.apiGateway("ws://127.0.0.1:9/"))
-            .auth(AdminAuth.none(true))
-            .start()) {
+            ConsoleServer.builder(stores)
+                .engine("bridge", broker)
+                .edge(Edge.bridgeWebSocket(ws))
+                .edge(Edge.apiGateway("ws://127.0.0.1:9/"))
+                .auth(AdminAuth.none(true))
+                .start();
+        ConsoleServer secured =
+            ConsoleServer.builder(stores).auth(AdminAuth.bearer(TOKEN)).start()) {
       Process node =
           new ProcessBuilder(
                   List.of(
@@ -114,11 +117,14 @@ class ConsoleBrowserTest {
                       console.url().toString(),
                       ws,
                       String.valueOf(bridge.port(Protocol.TCP)),
-                      SHOTS.toString()))
+                      SHOTS.toString(),
+                      secured.url().toString(),
+                      TOKEN))
               .directory(JS.toFile())
               .redirectErrorStream(true)
               .start();
       StringBuilder output = new StringBuilder();
+      Bridge restarted = null;
       try (BufferedReader out =
               new BufferedReader(
                   new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
@@ -130,10 +136,28 @@ class ConsoleBrowserTest {
             bridge.close(); // the broker goes away under the page
             in.write("stopped\n".getBytes(StandardCharsets.UTF_8));
             in.flush();
+          } else if (line.equals("START-BRIDGE")) {
+            // the broker comes back on the same WebSocket port, on the same stores
+            restarted =
+                new Bridge(
+                    BridgeConfig.loopbackDefaults().withPorts(0, -1, bridge.port(Protocol.WS)));
+            restarted.start(
+                new Broker(
+                    BrokerConfig.development(),
+                    stores,
+                    restarted,
+                    InstantSource.system(),
+                    passwords,
+                    noForbidden));
+            in.write("started\n".getBytes(StandardCharsets.UTF_8));
+            in.flush();
           }
         }
       } finally {
         bridge.close();
+        if (restarted != null) {
+          restarted.close();
+        }
       }
       assertTrue(node.waitFor(60, TimeUnit.SECONDS), "node did not exit:\n" + output);
       assertEquals(0, node.exitValue(), output.toString());
