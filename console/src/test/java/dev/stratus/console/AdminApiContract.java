@@ -112,7 +112,7 @@ abstract class AdminApiContract {
     return JSON.readTree(r.body());
   }
 
-  private JsonNode fails(int status, String method, String path) throws Exception {
+  protected JsonNode fails(int status, String method, String path) throws Exception {
     HttpResponse<String> r = send(method, path, "Bearer " + TOKEN);
     assertEquals(status, r.statusCode(), method + " " + path + ": " + r.body());
     JsonNode body = JSON.readTree(r.body());
