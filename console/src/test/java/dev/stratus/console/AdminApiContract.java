@@ -22,7 +22,6 @@ import dev.stratus.codec.TopicName;
 import dev.stratus.codec.UserProperty;
 import dev.stratus.core.Broker;
 import dev.stratus.core.BrokerConfig;
-import dev.stratus.core.ConnectionId;
 import dev.stratus.core.Message;
 import dev.stratus.core.auth.Authenticator;
 import dev.stratus.core.auth.Authorizer;
@@ -157,22 +156,7 @@ abstract class AdminApiContract {
   }
 
   private static ConnectionRecord connected(String id, String clientId, String edge, String user) {
-    return new ConnectionRecord(
-        new ConnectionId(id),
-        edge,
-        "10.0.0." + id.length() + ":5000",
-        null,
-        T0,
-        clientId,
-        MqttVersion.V5,
-        30,
-        null,
-        0,
-        0,
-        10,
-        Long.MAX_VALUE,
-        0,
-        user);
+    return Records.connected(id, clientId, edge, user, "10.0.0." + id.length() + ":5000", T0);
   }
 
   @Test

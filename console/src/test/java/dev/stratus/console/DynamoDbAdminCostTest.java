@@ -6,13 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stratus.codec.Bytes;
-import dev.stratus.codec.MqttVersion;
 import dev.stratus.codec.Properties;
 import dev.stratus.codec.QoS;
 import dev.stratus.codec.TopicName;
-import dev.stratus.core.ConnectionId;
 import dev.stratus.core.Message;
-import dev.stratus.core.store.ConnectionRecord;
 import dev.stratus.core.store.Stores;
 import dev.stratus.store.dynamodb.DynamoDbStores;
 import dev.stratus.store.dynamodb.LocalDynamo;
@@ -64,23 +61,7 @@ class DynamoDbAdminCostTest {
     Instant t0 = Instant.parse("2026-11-22T04:00:00Z");
     for (int i = 0; i < 1000; i++) {
       load.connections()
-          .put(
-              new ConnectionRecord(
-                  new ConnectionId("c" + i),
-                  "bridge-x/tcp",
-                  "10.0.0.1:1",
-                  null,
-                  t0,
-                  "client" + i,
-                  MqttVersion.V5,
-                  60,
-                  null,
-                  0,
-                  0,
-                  10,
-                  Long.MAX_VALUE,
-                  0,
-                  null));
+          .put(Records.connected("c" + i, "client" + i, "bridge-x/tcp", null, "10.0.0.1:1", t0));
       load.retained()
           .put(
               new Message(
