@@ -127,7 +127,14 @@ try {
   await shot('05-clients');
   await page.click('[data-tab="sessions"]');
   await expectText('#sessionsTable tr', 'console-e2e');
-  await page.click('[data-tab="subscriptions"]');
+  await page.click('#sessionsTable tr:has-text("console-e2e")');
+  await expectText('#subscriptionsTable tr', 'demo/#');
+  if ((await page.inputValue('#subsClient')) !== 'console-e2e') throw new Error('subscriptions not of the session clicked');
+  await page.fill('#subsClient', 'nobody');
+  await page.click('#subsClientForm button');
+  await page.waitForFunction(() => document.querySelectorAll('#subscriptionsTable tbody tr').length === 0, null, { timeout });
+  await page.fill('#subsClient', '');
+  await page.click('#subsClientForm button');
   await expectText('#subscriptionsTable tr', 'demo/#');
   await page.click('[data-tab="counters"]');
   await page.locator('#charts .chart').first().waitFor({ timeout });

@@ -354,7 +354,9 @@ async function loadList(kind, more = false) {
   const path = { clients: 'connections', sessions: 'sessions', subscriptions: 'subscriptions' }[kind];
   const table = { clients: 'clientsTable', sessions: 'sessionsTable', subscriptions: 'subscriptionsTable' }[kind];
   const cursor = more ? cursors[kind] : null;
-  const page = await api(path + (cursor ? '?cursor=' + encodeURIComponent(cursor) : ''));
+  const client = kind === 'subscriptions' ? $('subsClient').value : '';
+  const page = await api(path + (client ? '?client=' + encodeURIComponent(client)
+    : cursor ? '?cursor=' + encodeURIComponent(cursor) : ''));
   const body = $(table).tBodies[0];
   if (!more) body.replaceChildren();
   for (const it of page.items) {
@@ -362,6 +364,9 @@ async function loadList(kind, more = false) {
     if (kind === 'clients') {
       [it.clientId ?? '(no CONNECT yet)', it.edge, it.username, it.version, it.remoteAddress, it.connectedSince].forEach((t) => cell(tr, t));
     } else if (kind === 'sessions') {
+      tr.title = 'show the subscriptions of ' + it.clientId;
+      tr.className = 'link';
+      tr.onclick = () => { $('subsClient').value = it.clientId; selectTab('subscriptions'); };
       const expiry = it.connected ? `${it.expirySeconds} s after disconnect` : (it.expiresAt === 'never' ? 'never' : it.expiresAt);
       [it.clientId, it.connected ? 'connected' : 'offline', expiry, String(it.queued), `${it.inFlightOut} / ${it.inFlightIn}`].forEach((t) => cell(tr, t));
     } else {
@@ -524,6 +529,7 @@ async function init() {
   $('logFormat').addEventListener('change', renderLog);
   $('logClear').addEventListener('click', () => { messages.length = 0; renderLog(); });
   $('refresh').addEventListener('click', refreshActive);
+  $('subsClientForm').addEventListener('submit', (ev) => { ev.preventDefault(); loadList('subscriptions').catch(adminFailed); });
   $('adminAuth').addEventListener('change', () => { sessionStorage.setItem('stratus-admin', $('adminAuth').value); init2(); });
   $('adminAuth').value = sessionStorage.getItem('stratus-admin') || '';
   for (const b of document.querySelectorAll('.tabs button')) b.addEventListener('click', () => selectTab(b.dataset.tab));
