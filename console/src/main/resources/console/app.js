@@ -6,6 +6,9 @@ import { drawChart } from './charts.js';
 
 const $ = (id) => document.getElementById(id);
 const LOG_LIMIT = 500;
+// Where the admin API is: next to the page by default; a page hosted elsewhere (S3) names it in
+// <meta name="stratus-admin-api" content="https://admin.example.com/api/">.
+const API_BASE = document.querySelector('meta[name="stratus-admin-api"]')?.content || 'api/';
 let client = null;
 let everConnected = false;
 let userClosed = false;
@@ -323,7 +326,7 @@ function authHeader() {
 async function api(path, options = {}) {
   let res;
   try {
-    res = await fetch('api/' + path, { ...options, headers: { 'X-Stratus-Console': '1', ...authHeader() } });
+    res = await fetch(API_BASE + path, { ...options, headers: { 'X-Stratus-Console': '1', ...authHeader() } });
   } catch (e) {
     throw new Error('the admin API is unreachable (' + e.message + ')');
   }

@@ -187,6 +187,54 @@ abstract class AdminApiContract {
   }
 
   @Test
+  void anotherOriginIsAllowedOnlyWhenConfigured() throws Exception {
+    assertTrue(
+        send("GET", "/api/info", "Bearer " + TOKEN)
+            .headers()
+            .firstValue("Access-Control-Allow-Origin")
+            .isEmpty());
+    ConsoleServer c =
+        ConsoleServer.builder(stores)
+            .auth(AdminAuth.bearer(TOKEN))
+            .corsOrigin("https://console.example.com")
+            .start();
+    closing.add(c);
+    // the preflight carries no credentials and must be answered before authentication
+    HttpResponse<String> preflight =
+        http.send(
+            HttpRequest.newBuilder(c.url().resolve("/api/retained?topic=a"))
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                .header("Origin", "https://console.example.com")
+                .header("Access-Control-Request-Method", "DELETE")
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(204, preflight.statusCode());
+    assertEquals(
+        "https://console.example.com",
+        preflight.headers().firstValue("Access-Control-Allow-Origin").orElseThrow());
+    assertTrue(
+        preflight
+            .headers()
+            .firstValue("Access-Control-Allow-Headers")
+            .orElseThrow()
+            .contains("Authorization"));
+    assertTrue(
+        preflight
+            .headers()
+            .firstValue("Access-Control-Allow-Methods")
+            .orElseThrow()
+            .contains("DELETE"));
+    HttpResponse<String> refused =
+        http.send(
+            HttpRequest.newBuilder(c.url().resolve("/api/info")).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(401, refused.statusCode());
+    assertEquals(
+        "https://console.example.com",
+        refused.headers().firstValue("Access-Control-Allow-Origin").orElseThrow());
+  }
+
+  @Test
   void authenticationChoices() {
     assertThrows(IllegalStateException.class, () -> AdminAuth.none(false));
     assertEquals("anonymous", AdminAuth.none(true).authenticate(null));
