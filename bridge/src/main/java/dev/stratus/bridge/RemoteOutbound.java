@@ -7,6 +7,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Base64;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
@@ -123,6 +124,17 @@ public final class RemoteOutbound implements Outbound, AutoCloseable {
 
     /** The connection turned out to be gone (410): forget what was cached about it. */
     default void gone(String destination, ConnectionId connection) {}
+
+    /**
+     * Where a connection of a destination that {@link #routeOf} no longer finds may still be open,
+     * for its close: the engine removes a connection's record before it closes it (takeover,
+     * keepalive expiry, protocol error), so an API Gateway connection this process never delivered
+     * to has no known edge by then. A {@code DeleteConnection} to each is harmless where the id is
+     * unknown (410). Empty when there is nothing to try.
+     */
+    default List<Route> formerRoutes(String destination) {
+      return List.of();
+    }
   }
 
   /**
@@ -283,7 +295,7 @@ public final class RemoteOutbound implements Outbound, AutoCloseable {
     private void drain() {
       Op first;
       while ((first = poll()) != null) {
-        if (closed || first.connection().equals(lastGone)) {
+        if (closed || !first.isClose() && first.connection().equals(lastGone)) {
           continue; // empty the queue without sending
         }
         Route route;
@@ -295,7 +307,14 @@ public final class RemoteOutbound implements Outbound, AutoCloseable {
           continue;
         }
         if (route == null) {
-          gone(first.connection());
+          if (first.isClose()) {
+            // the engine closes what it already forgot: close it wherever it may still be open
+            for (Route former : resolver.formerRoutes(key)) {
+              request(former, first.connection(), null);
+            }
+          } else {
+            gone(first.connection());
+          }
           continue;
         }
         if (route.kind() == Kind.UNROUTABLE) {

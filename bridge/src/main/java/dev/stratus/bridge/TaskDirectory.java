@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
@@ -63,6 +65,9 @@ final class TaskDirectory implements RemoteOutbound.Resolver {
   private static final Pattern AWS_CALLBACK_HOST =
       Pattern.compile("[^.]+\\.execute-api\\.([a-z0-9-]+)\\.amazonaws\\.com(\\.cn)?");
 
+  /** API Gateway stages remembered for closing connections whose record is gone. */
+  static final int MAX_SEEN_ENDPOINTS = 8;
+
   private record Cached(URI endpoint, Instant until) {}
 
   private final BridgeTasks tasks;
@@ -70,6 +75,7 @@ final class TaskDirectory implements RemoteOutbound.Resolver {
   private final URI override;
   private final InstantSource clock;
   private final ConcurrentHashMap<String, Cached> cache = new ConcurrentHashMap<>();
+  private final LinkedHashSet<URI> seenEndpoints = new LinkedHashSet<>();
   private final Map<ConnectionId, URI> edges =
       new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -128,6 +134,22 @@ final class TaskDirectory implements RemoteOutbound.Resolver {
         : new RemoteOutbound.Route(endpoint, RemoteOutbound.Kind.INTERNAL);
   }
 
+  /**
+   * The API Gateway endpoints seen lately: a connection whose record is already gone when the
+   * engine closes it is closed at each (API Gateway answers 410 where the id is unknown).
+   */
+  @Override
+  public List<RemoteOutbound.Route> formerRoutes(String destination) {
+    if (!destination.startsWith(CONNECTION_DESTINATION)) {
+      return List.of();
+    }
+    synchronized (seenEndpoints) {
+      return seenEndpoints.stream()
+          .map(u -> new RemoteOutbound.Route(u, RemoteOutbound.Kind.API_GATEWAY))
+          .toList();
+    }
+  }
+
   @Override
   public void gone(String destination, ConnectionId connection) {
     synchronized (edges) {
@@ -166,6 +188,13 @@ final class TaskDirectory implements RemoteOutbound.Resolver {
       }
       synchronized (edges) {
         edges.put(connection, endpoint);
+      }
+      synchronized (seenEndpoints) {
+        seenEndpoints.remove(endpoint); // most recent last
+        seenEndpoints.add(endpoint);
+        if (seenEndpoints.size() > MAX_SEEN_ENDPOINTS) {
+          seenEndpoints.remove(seenEndpoints.iterator().next());
+        }
       }
     }
     return new RemoteOutbound.Route(endpoint, RemoteOutbound.Kind.API_GATEWAY);

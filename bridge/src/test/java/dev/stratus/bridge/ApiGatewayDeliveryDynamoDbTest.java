@@ -174,6 +174,18 @@ class ApiGatewayDeliveryDynamoDbTest {
       assertEquals("wills/web", will.get().getTopic().toString());
     }
     assertNull(shared.connections().get(id), "the bridge removed the record in DynamoDB");
+
+    // A takeover from the bridge of an API Gateway connection it never delivered to: the engine
+    // removes the record before it closes the connection, yet the close reaches API Gateway.
+    String other = "Um9hbWVyMg==";
+    ConnectionId otherId = new ConnectionId(other);
+    lambda.connectionOpened(
+        new ConnectionInfo(otherId, "apigw:" + api.url(), "198.51.100.8:40000", null));
+    lambda.packetReceived(
+        otherId, PacketDecoder.decode(ByteBuffer.wrap(Wire.connect(4, "roamer")), null));
+    client("roamer", port);
+    assertEquals(other, api.deleted.poll(30, TimeUnit.SECONDS));
+    assertNull(shared.connections().get(otherId));
   }
 
   /** A v5 SUBSCRIBE, packet id 1, no properties, maximum QoS 1. */
