@@ -219,6 +219,7 @@ public final class Bridge implements Outbound, AutoCloseable {
                     .getSocketFactory()
                     .createSocket(raw, raw.getInetAddress().getHostAddress(), raw.getPort(), true);
         ssl.setUseClientMode(false);
+        config.clientCertificates().configure(ssl);
         SocketConnection connection = new SocketConnection(newId(), this, Protocol.TLS, raw, ssl);
         if (admit(connection)) {
           Thread.startVirtualThread(connection::run);

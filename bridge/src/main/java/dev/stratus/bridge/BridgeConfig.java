@@ -20,6 +20,8 @@ import javax.net.ssl.SSLContext;
  * @param connectTimeout how long a new connection may take for its TLS or WebSocket handshake and
  *     its CONNECT packet before it is closed
  * @param closeGrace how long a requested close waits for queued bytes to be written
+ * @param clientCertificates whether the TLS listener asks for client certificates (the {@code tls}
+ *     context then trusts only the client CAs) and which field names the user
  */
 public record BridgeConfig(
     String host,
@@ -32,7 +34,8 @@ public record BridgeConfig(
     int outboundSoftLimit,
     int outboundHardLimit,
     Duration connectTimeout,
-    Duration closeGrace) {
+    Duration closeGrace,
+    ClientCertificates clientCertificates) {
 
   /** 1 MiB: large enough for typical IoT payloads, small enough that a hostile length is cheap. */
   public static final int DEFAULT_MAXIMUM_PACKET_SIZE = 1 << 20;
@@ -55,6 +58,7 @@ public record BridgeConfig(
     Objects.requireNonNull(edgeId, "edgeId");
     Objects.requireNonNull(connectTimeout, "connectTimeout");
     Objects.requireNonNull(closeGrace, "closeGrace");
+    Objects.requireNonNull(clientCertificates, "clientCertificates");
     if (tlsPort >= 0 && tls == null) {
       throw new IllegalArgumentException("the TLS listener needs a certificate and a key");
     }
@@ -79,7 +83,8 @@ public record BridgeConfig(
         DEFAULT_OUTBOUND_SOFT_LIMIT,
         DEFAULT_OUTBOUND_HARD_LIMIT,
         Duration.ofSeconds(10),
-        Duration.ofSeconds(5));
+        Duration.ofSeconds(5),
+        ClientCertificates.NONE);
   }
 
   public BridgeConfig withPorts(int tcp, int tlsPort, int ws) {
@@ -96,6 +101,17 @@ public record BridgeConfig(
         d -> {
           d.tls = context;
           d.tlsPort = port;
+        });
+  }
+
+  /** TLS on {@code port} asking for client certificates; {@code context} trusts their CAs. */
+  public BridgeConfig withClientCertificates(
+      SSLContext context, int port, ClientCertificates certificates) {
+    return edit(
+        d -> {
+          d.tls = context;
+          d.tlsPort = port;
+          d.clientCertificates = certificates;
         });
   }
 
@@ -135,6 +151,7 @@ public record BridgeConfig(
     int outboundHardLimit;
     Duration connectTimeout;
     Duration closeGrace;
+    ClientCertificates clientCertificates;
 
     Draft(BridgeConfig c) {
       host = c.host;
@@ -148,6 +165,7 @@ public record BridgeConfig(
       outboundHardLimit = c.outboundHardLimit;
       connectTimeout = c.connectTimeout;
       closeGrace = c.closeGrace;
+      clientCertificates = c.clientCertificates;
     }
 
     BridgeConfig build() {
@@ -162,7 +180,8 @@ public record BridgeConfig(
           outboundSoftLimit,
           outboundHardLimit,
           connectTimeout,
-          closeGrace);
+          closeGrace,
+          clientCertificates);
     }
   }
 }

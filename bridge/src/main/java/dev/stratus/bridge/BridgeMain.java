@@ -64,6 +64,7 @@ public final class BridgeMain {
         String taskId,
         String prefix,
         DynamoDbClient dynamo,
+        Stores stores,
         BridgeTasks tasks,
         InternalEndpoint endpoint,
         URI url,
@@ -72,7 +73,7 @@ public final class BridgeMain {
       this.taskId = taskId;
       this.prefix = prefix;
       this.dynamo = dynamo;
-      this.stores = DynamoDbStores.create(dynamo, prefix);
+      this.stores = stores;
       this.tasks = tasks;
       this.endpoint = endpoint;
       this.url = url;
@@ -96,17 +97,23 @@ public final class BridgeMain {
       SdkHttpClient http = null;
       try {
         endpoint = InternalEndpoint.start(bridge, options.host(), options.internalPort());
-        http = UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(2)).build();
+        http =
+            UrlConnectionHttpClient.builder()
+                .connectionTimeout(Duration.ofSeconds(2))
+                .socketTimeout(Duration.ofSeconds(10))
+                .build();
         SdkHttpClient clients = http;
         BridgeTasks tasks = new BridgeTasks(dynamo, prefix);
+        Stores stores = DynamoDbStores.create(dynamo, prefix);
         RemoteOutbound remote =
             new RemoteOutbound(
-                new TaskDirectory(tasks, InstantSource.system()),
-                url -> TaskDirectory.internalClient(url, clients),
+                new TaskDirectory(tasks, stores.connections(), env, InstantSource.system()),
+                route -> TaskDirectory.client(route, clients, env),
                 id -> bridge.inbound().connectionLost(id),
                 RemoteOutbound.DEFAULT_CAPACITY);
         Shared shared =
-            new Shared(taskId, prefix, dynamo, tasks, endpoint, endpoint.url(), http, remote);
+            new Shared(
+                taskId, prefix, dynamo, stores, tasks, endpoint, endpoint.url(), http, remote);
         // the first registration must succeed: without it no other process can reach this task
         tasks.register(taskId, shared.url, Instant.now(), REGISTRATION_TTL);
         bridge.routeElsewhere(remote);
@@ -182,15 +189,23 @@ public final class BridgeMain {
       out.println(BridgeOptions.USAGE);
       return 0;
     }
+    String refusal = options.authenticationProblem();
+    if (refusal != null) {
+      err.println("stratus bridge: " + refusal);
+      return 2;
+    }
     SSLContext tls = null;
     Authenticator authenticator = Authenticator.ALLOW_ALL;
     Authorizer authorizer = Authorizer.ALLOW_ALL;
     try {
       if (options.tlsCert() != null) {
-        tls = Tls.serverContext(options.tlsCert(), options.tlsKey());
+        tls = Tls.serverContext(options.tlsCert(), options.tlsKey(), options.tlsClientCa());
       }
-      if (!options.allowAnonymous()) {
-        authenticator = PasswordFile.load(options.passwordFile());
+      if (options.passwordFile() != null || options.tlsClientCa() != null) {
+        authenticator =
+            new BridgeAuthenticator(
+                options.passwordFile() == null ? null : PasswordFile.load(options.passwordFile()),
+                options.allowAnonymous());
         authorizer = PasswordFile.AUTHENTICATED_MAY_ALL;
       }
     } catch (IOException | GeneralSecurityException e) {
@@ -219,7 +234,8 @@ public final class BridgeMain {
             options.outboundSoftLimit(),
             options.outboundHardLimit(),
             brokerConfig.connectTimeout(),
-            defaults.closeGrace());
+            defaults.closeGrace(),
+            options.clientCertificates());
     Bridge bridge = new Bridge(config);
     Shared shared = null;
     Stores stores = Stores.inMemory();
@@ -307,6 +323,9 @@ public final class BridgeMain {
                   Runtime.getRuntime().halt(0);
                 },
                 "bridge-drain"));
+    if (options.allowAnonymous()) {
+      err.println("stratus bridge: anonymous access allowed (--allow-anonymous true)");
+    }
     for (Bridge.Endpoint endpoint : bridge.endpoints()) {
       out.println("listening " + endpoint.describe());
     }

@@ -19,6 +19,12 @@ import java.nio.file.Path;
  * @param tablePrefix the table name prefix, or null for {@code STRATUS_TABLE_PREFIX} / the default
  * @param internalPort the internal {@code @connections} endpoint's port (0 = a free one); -1 with
  *     the memory store, where no other process delivers
+ * @param allowAnonymous true only when {@code --allow-anonymous true} (or the bare flag) was given:
+ *     clients without credentials are then accepted
+ * @param tlsClientCa PEM bundle of the certificate authorities whose client certificates the TLS
+ *     listener accepts, or null
+ * @param clientCertificates whether the TLS listener asks for client certificates and which field
+ *     of a verified one names the user
  */
 public record BridgeOptions(
     String host,
@@ -37,6 +43,8 @@ public record BridgeOptions(
     String dynamodbEndpoint,
     String tablePrefix,
     int internalPort,
+    Path tlsClientCa,
+    ClientCertificates clientCertificates,
     boolean help) {
 
   /**
@@ -67,8 +75,18 @@ public record BridgeOptions(
                                 else stratus-)
         --internal-port N       the internal @connections endpoint other processes deliver to
                                 this task's connections through (dynamodb only; default 0, free)
-        --allow-anonymous BOOL  accept clients without credentials (default true, for development)
-        --password-file FILE    username:sha256hex lines; needed with --allow-anonymous false
+        --tls-client-ca FILE    PEM bundle of the CAs whose client certificates the TLS listener
+                                accepts (mTLS); a verified certificate authenticates its client
+        --tls-client-auth none|optional|required
+                                ask TLS clients for a certificate (default: required when
+                                --tls-client-ca is given, else none)
+        --tls-user-from cn|san-email|san-dns|subject
+                                the certificate field that becomes the user name (default cn)
+        --password-file FILE    username:sha256hex lines (printf %s PASSWORD | sha256sum)
+        --allow-anonymous true|false
+                                accept clients without credentials (default false; the bare flag
+                                means true). With neither --password-file nor --tls-client-ca the
+                                bridge refuses to start unless this is true (development only)
         --max-queued-messages N QoS 1/2 messages queued per client beyond its in-flight window,
                                 online or offline; newer ones are dropped and counted (default 10000)
         --max-inflight N        QoS 1/2 messages in flight to a 3.1.1 client (default 100; v5 clients
@@ -98,8 +116,11 @@ public record BridgeOptions(
     Path cert = null;
     Path key = null;
     String store = "memory";
-    boolean anonymous = true;
+    Boolean anonymous = null;
     Path passwords = null;
+    Path clientCa = null;
+    ClientCertificates.Mode clientAuth = null;
+    ClientCertificates.UserFrom userFrom = null;
     int maxQueued = DEFAULT_MAX_QUEUED_MESSAGES;
     int maxInflight = DEFAULT_MAX_INFLIGHT;
     int soft = BridgeConfig.DEFAULT_OUTBOUND_SOFT_LIMIT;
@@ -118,7 +139,7 @@ public record BridgeOptions(
             null,
             null,
             store,
-            anonymous,
+            false,
             null,
             maxQueued,
             maxInflight,
@@ -127,11 +148,18 @@ public record BridgeOptions(
             null,
             null,
             -1,
+            null,
+            ClientCertificates.NONE,
             true);
       }
       String name = arg;
       String value;
       int eq = arg.indexOf('=');
+      if (arg.equals("--allow-anonymous")
+          && (i + 1 >= args.length || args[i + 1].startsWith("-"))) {
+        anonymous = true; // the bare flag, as in earlier versions of this command line
+        continue;
+      }
       if (arg.startsWith("--") && eq > 0) {
         name = arg.substring(0, eq);
         value = arg.substring(eq + 1);
@@ -150,6 +178,28 @@ public record BridgeOptions(
         case "--tls-cert" -> cert = Path.of(value);
         case "--tls-key" -> key = Path.of(value);
         case "--password-file" -> passwords = Path.of(value);
+        case "--tls-client-ca" -> clientCa = Path.of(value);
+        case "--tls-client-auth" ->
+            clientAuth =
+                switch (value) {
+                  case "none" -> ClientCertificates.Mode.NONE;
+                  case "optional" -> ClientCertificates.Mode.OPTIONAL;
+                  case "required" -> ClientCertificates.Mode.REQUIRED;
+                  default ->
+                      throw new UsageException(
+                          "--tls-client-auth: expected none, optional or required");
+                };
+        case "--tls-user-from" ->
+            userFrom =
+                switch (value) {
+                  case "cn" -> ClientCertificates.UserFrom.CN;
+                  case "san-email" -> ClientCertificates.UserFrom.SAN_EMAIL;
+                  case "san-dns" -> ClientCertificates.UserFrom.SAN_DNS;
+                  case "subject" -> ClientCertificates.UserFrom.SUBJECT;
+                  default ->
+                      throw new UsageException(
+                          "--tls-user-from: expected cn, san-email, san-dns or subject");
+                };
         case "--max-queued-messages" -> maxQueued = count(name, value, 0);
         case "--max-inflight" -> maxInflight = count(name, value, 1);
         case "--outbound-soft-limit" -> soft = size(name, value);
@@ -202,12 +252,27 @@ public record BridgeOptions(
         throw new UsageException("--tls-port needs --tls-cert and --tls-key");
       }
     }
-    if (!anonymous && passwords == null) {
-      throw new UsageException("--allow-anonymous false needs --password-file");
+    if (clientCa != null && cert == null) {
+      throw new UsageException("--tls-client-ca needs --tls-cert and --tls-key (the TLS listener)");
     }
-    if (anonymous && passwords != null) {
-      throw new UsageException("--password-file needs --allow-anonymous false");
+    if (clientCa == null && clientAuth != null && clientAuth != ClientCertificates.Mode.NONE) {
+      throw new UsageException(
+          "--tls-client-auth " + value(clientAuth) + " needs --tls-client-ca FILE");
     }
+    if (clientCa != null && clientAuth == ClientCertificates.Mode.NONE) {
+      throw new UsageException(
+          "--tls-client-ca asks for client certificates: drop it, or use"
+              + " --tls-client-auth optional|required");
+    }
+    if (userFrom != null && clientCa == null) {
+      throw new UsageException("--tls-user-from needs --tls-client-ca FILE");
+    }
+    ClientCertificates clientCertificates =
+        clientCa == null
+            ? ClientCertificates.NONE
+            : new ClientCertificates(
+                clientAuth == null ? ClientCertificates.Mode.REQUIRED : clientAuth,
+                userFrom == null ? ClientCertificates.UserFrom.CN : userFrom);
     if (hard < soft) {
       throw new UsageException("--outbound-hard-limit must not be below --outbound-soft-limit");
     }
@@ -228,7 +293,7 @@ public record BridgeOptions(
         cert,
         key,
         store,
-        anonymous,
+        Boolean.TRUE.equals(anonymous),
         passwords,
         maxQueued,
         maxInflight,
@@ -237,7 +302,26 @@ public record BridgeOptions(
         endpoint,
         prefix,
         internalPort,
+        clientCa,
+        clientCertificates,
         false);
+  }
+
+  /**
+   * Why this command line would run a broker that accepts anyone without being asked to, as one
+   * line for stderr; null when clients must authenticate (a password file or client certificates)
+   * or anonymous access was asked for explicitly.
+   */
+  public String authenticationProblem() {
+    if (help || allowAnonymous || passwordFile != null || tlsClientCa != null) {
+      return null;
+    }
+    return "no client authentication configured: give --password-file FILE and/or --tls-client-ca"
+        + " FILE, or --allow-anonymous true to accept anyone (development only)";
+  }
+
+  private static String value(ClientCertificates.Mode mode) {
+    return mode.name().toLowerCase(java.util.Locale.ROOT);
   }
 
   private static int count(String name, String value, int min) throws UsageException {

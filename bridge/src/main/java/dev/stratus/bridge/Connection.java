@@ -86,12 +86,21 @@ abstract class Connection implements WebSocketDecoder.Handler {
   abstract void connectReceived();
 
   ConnectionInfo info(InetSocketAddress remote) {
+    return info(remote, null);
+  }
+
+  /**
+   * @param certificateSubject the user name mapped from the client's verified TLS certificate, or
+   *     null
+   */
+  ConnectionInfo info(InetSocketAddress remote, String certificateSubject) {
     String peer =
         remote == null ? "unknown" : remote.getAddress().getHostAddress() + ":" + remote.getPort();
     if (remote != null) {
       sourceIp = remote.getAddress().getHostAddress();
     }
-    return new ConnectionInfo(id, bridge.config().edgeId() + "/" + protocol.label(), peer, null);
+    return new ConnectionInfo(
+        id, bridge.config().edgeId() + "/" + protocol.label(), peer, certificateSubject);
   }
 
   MqttVersion version() {

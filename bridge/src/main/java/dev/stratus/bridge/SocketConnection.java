@@ -50,8 +50,12 @@ final class SocketConnection extends Connection {
       // CONNECT packet within a reasonable amount of time ... the Server SHOULD close the Network
       // Connection" (MQTT 3.1.1 and 5.0, §3.1.4).
       raw.setSoTimeout((int) bridge.config().connectTimeout().toMillis());
+      String certificateUser = null;
       if (socket instanceof SSLSocket ssl) {
+        // With --tls-client-auth required, a client without a certificate, or with one no
+        // configured CA signed, fails here: it never reaches the engine.
         ssl.startHandshake();
+        certificateUser = bridge.config().clientCertificates().userOf(ssl.getSession());
       }
       InputStream in = socket.getInputStream();
       bridge
@@ -60,7 +64,8 @@ final class SocketConnection extends Connection {
               info(
                   raw.getInetAddress() == null
                       ? null
-                      : new InetSocketAddress(raw.getInetAddress(), raw.getPort())));
+                      : new InetSocketAddress(raw.getInetAddress(), raw.getPort()),
+                  certificateUser));
       opened = true;
       readLoop(in);
     } catch (IOException e) {

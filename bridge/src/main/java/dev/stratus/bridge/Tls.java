@@ -16,6 +16,8 @@ import java.util.Base64;
 import java.util.List;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * Builds the server's {@link SSLContext} from PEM files, the format certificate authorities and AWS
@@ -30,6 +32,16 @@ public final class Tls {
 
   /** Reads the PEM files; the message of the exception names the file and what is wrong. */
   public static SSLContext serverContext(Path certificateChain, Path privateKey)
+      throws IOException, GeneralSecurityException {
+    return serverContext(certificateChain, privateKey, null);
+  }
+
+  /**
+   * As {@link #serverContext(Path, Path)}, and when {@code clientCa} is not null, client
+   * certificates are verified against the certificate authorities in that PEM bundle only (not the
+   * JDK's public roots: a certificate any public CA signed must not open the broker).
+   */
+  public static SSLContext serverContext(Path certificateChain, Path privateKey, Path clientCa)
       throws IOException, GeneralSecurityException {
     List<? extends Certificate> chain;
     try (var in = Files.newInputStream(certificateChain)) {
@@ -47,8 +59,30 @@ public final class Tls {
     KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
     kmf.init(store, NO_PASSWORD);
     SSLContext context = SSLContext.getInstance("TLS");
-    context.init(kmf.getKeyManagers(), null, null);
+    context.init(kmf.getKeyManagers(), clientCa == null ? null : trustOnly(clientCa), null);
     return context;
+  }
+
+  /** Trust managers that accept chains leading to a certificate of the PEM bundle, and no other. */
+  static TrustManager[] trustOnly(Path caBundle) throws IOException, GeneralSecurityException {
+    List<? extends Certificate> cas;
+    try (var in = Files.newInputStream(caBundle)) {
+      cas = List.copyOf(CertificateFactory.getInstance("X.509").generateCertificates(in));
+    } catch (GeneralSecurityException e) {
+      throw new GeneralSecurityException(caBundle + ": not a PEM certificate bundle", e);
+    }
+    if (cas.isEmpty()) {
+      throw new GeneralSecurityException(caBundle + ": no certificate found");
+    }
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    for (int i = 0; i < cas.size(); i++) {
+      trust.setCertificateEntry("ca-" + i, cas.get(i));
+    }
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    return tmf.getTrustManagers();
   }
 
   static PrivateKey readPrivateKey(Path file) throws IOException, GeneralSecurityException {

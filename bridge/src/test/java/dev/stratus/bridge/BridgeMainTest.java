@@ -2,6 +2,8 @@ package dev.stratus.bridge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -49,7 +51,7 @@ class BridgeMainTest {
 
   @Test
   void printsListenersAndDrainsOnSigterm() throws Exception {
-    Process p = run("--tcp-port", "0", "--ws-port", "0");
+    Process p = run("--tcp-port", "0", "--ws-port", "0", "--allow-anonymous", "true");
     BufferedReader out =
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     String tcpLine = out.readLine();
@@ -80,7 +82,7 @@ class BridgeMainTest {
   void portInUseIsOneLineAndExitCode2() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       int port = taken.getLocalPort();
-      Process p = run("--tcp-port", String.valueOf(port), "--ws-port", "-1");
+      Process p = run("--tcp-port", String.valueOf(port), "--ws-port", "-1", "--allow-anonymous");
       assertTrue(p.waitFor(30, TimeUnit.SECONDS));
       assertEquals(2, p.exitValue());
       List<String> err = lines(p.getErrorStream());
@@ -89,6 +91,24 @@ class BridgeMainTest {
           err.get(0).startsWith("stratus bridge: cannot listen on tcp 127.0.0.1:" + port + ": "),
           err.get(0));
       assertEquals(List.of(), lines(p.getInputStream()));
+    }
+  }
+
+  @Test
+  void withoutAuthenticationItRefusesToStartAndSaysWhichFlagToUse() throws Exception {
+    for (String[] args :
+        new String[][] {{"--tcp-port", "0"}, {"--tcp-port", "0", "--allow-anonymous", "false"}}) {
+      Process p = run(args);
+      assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+      assertEquals(2, p.exitValue());
+      List<String> err = lines(p.getErrorStream());
+      assertEquals(
+          List.of(
+              "stratus bridge: no client authentication configured: give --password-file FILE"
+                  + " and/or --tls-client-ca FILE, or --allow-anonymous true to accept anyone"
+                  + " (development only)"),
+          err);
+      assertEquals(List.of(), lines(p.getInputStream()), "nothing listens");
     }
   }
 
@@ -117,8 +137,39 @@ class BridgeMainTest {
     assertEquals(1883, d.tcpPort());
     assertEquals(-1, d.tlsPort());
     assertEquals(8080, d.wsPort());
-    assertTrue(d.allowAnonymous());
+    assertFalse(d.allowAnonymous(), "anonymous access only when asked for");
+    assertNotNull(d.authenticationProblem());
     assertFalse(d.help());
+    assertTrue(BridgeOptions.parse("--allow-anonymous", "true").allowAnonymous());
+    assertTrue(BridgeOptions.parse("--allow-anonymous").allowAnonymous(), "the bare flag");
+    assertTrue(BridgeOptions.parse("--allow-anonymous", "--tcp-port", "1").allowAnonymous());
+    assertTrue(BridgeOptions.parse("--allow-anonymous=true").allowAnonymous());
+    assertNull(BridgeOptions.parse("--allow-anonymous", "true").authenticationProblem());
+    assertNotNull(BridgeOptions.parse("--allow-anonymous", "false").authenticationProblem());
+    assertNull(BridgeOptions.parse("--password-file", "p").authenticationProblem());
+
+    BridgeOptions mtls =
+        BridgeOptions.parse("--tls-cert", "c", "--tls-key", "k", "--tls-client-ca", "ca.pem");
+    assertNull(mtls.authenticationProblem(), "client certificates authenticate");
+    assertEquals(
+        new ClientCertificates(ClientCertificates.Mode.REQUIRED, ClientCertificates.UserFrom.CN),
+        mtls.clientCertificates());
+    assertEquals(
+        new ClientCertificates(
+            ClientCertificates.Mode.OPTIONAL, ClientCertificates.UserFrom.SAN_EMAIL),
+        BridgeOptions.parse(
+                "--tls-cert",
+                "c",
+                "--tls-key",
+                "k",
+                "--tls-client-ca",
+                "ca.pem",
+                "--tls-client-auth",
+                "optional",
+                "--tls-user-from",
+                "san-email")
+            .clientCertificates());
+    assertEquals(ClientCertificates.NONE, d.clientCertificates());
 
     BridgeOptions tls = BridgeOptions.parse("--tls-cert", "c.pem", "--tls-key=k.pem");
     assertEquals(8883, tls.tlsPort());
@@ -150,7 +201,14 @@ class BridgeMainTest {
           {"--store", "dynamodb", "--table-prefix", "a b"},
           {"--store", "dynamodb", "--internal-port", "-1"},
           {"--allow-anonymous", "maybe"},
-          {"--allow-anonymous", "false"},
+          {"--tls-client-ca", "ca.pem"},
+          {"--tls-cert", "c", "--tls-key", "k", "--tls-client-auth", "required"},
+          {"--tls-cert", "c", "--tls-key", "k", "--tls-client-ca", "a", "--tls-client-auth", "no"},
+          {
+            "--tls-cert", "c", "--tls-key", "k", "--tls-client-ca", "a", "--tls-client-auth", "none"
+          },
+          {"--tls-cert", "c", "--tls-key", "k", "--tls-user-from", "cn"},
+          {"--tls-cert", "c", "--tls-key", "k", "--tls-client-ca", "a", "--tls-user-from", "uid"},
           {"--tcp-port", "70000"},
           {"--ws-port"},
           {"--nope", "1"},

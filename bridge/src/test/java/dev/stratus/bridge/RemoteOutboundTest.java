@@ -49,7 +49,10 @@ class RemoteOutboundTest {
   private RemoteOutbound remote(RemoteOutbound.Resolver resolver, int capacity) {
     remote =
         new RemoteOutbound(
-            resolver, url -> TaskDirectory.internalClient(url, http), gone::add, capacity);
+            resolver,
+            route -> TaskDirectory.internalClient(route.endpoint(), http),
+            gone::add,
+            capacity);
     return remote;
   }
 
@@ -62,8 +65,9 @@ class RemoteOutboundTest {
       }
 
       @Override
-      public URI endpointOf(String destination) {
-        return endpointOf.apply(destination);
+      public RemoteOutbound.Route routeOf(String destination) {
+        URI url = endpointOf.apply(destination);
+        return url == null ? null : new RemoteOutbound.Route(url, RemoteOutbound.Kind.INTERNAL);
       }
     };
   }

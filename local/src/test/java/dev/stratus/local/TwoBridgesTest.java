@@ -91,7 +91,9 @@ class TwoBridgesTest {
             "--ws-port",
             "-1",
             "--internal-port",
-            "0");
+            "0",
+            "--allow-anonymous",
+            "true");
     Process p = new ProcessBuilder(command).redirectError(err.toFile()).start();
     BufferedReader out =
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
