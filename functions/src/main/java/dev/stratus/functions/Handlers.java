@@ -1,17 +1,35 @@
 package dev.stratus.functions;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
+import dev.stratus.store.dynamodb.DynamoDbClients;
+import dev.stratus.store.dynamodb.StratusTables;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /** What the three route handlers share: the container's edge and the response JSON. */
 final class Handlers {
   private Handlers() {}
 
-  /** Built once per container, on the first invocation's class initialisation. */
+  /**
+   * Built once per container, on the first handler's class initialisation (with SnapStart: at
+   * deployment, before the snapshot): the SDK clients, the edge, and the priming hook, held here so
+   * that CRaC's weak reference to it stays alive.
+   */
   private static final class Container {
-    static final WebSocketEdge EDGE = WebSocketEdge.fromEnvironment(System.getenv());
+    static final WebSocketEdge EDGE;
+    static final Priming PRIMING;
+
+    static {
+      Map<String, String> env = System.getenv();
+      DynamoDbClient dynamo = DynamoDbClients.fromEnvironment(env);
+      EDGE = WebSocketEdge.fromEnvironment(env, dynamo);
+      PRIMING =
+          new Priming(dynamo, StratusTables.CONNECTIONS.name(DynamoDbClients.tablePrefix(env)))
+              .register();
+    }
   }
 
   static WebSocketEdge containerEdge() {

@@ -23,8 +23,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.exception.SdkServiceException;
 import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiClient;
 import software.amazon.awssdk.services.apigatewaymanagementapi.model.GoneException;
 
@@ -41,8 +43,11 @@ import software.amazon.awssdk.services.apigatewaymanagementapi.model.GoneExcepti
  *
  * <p><b>Order and concurrency.</b> Each connection's packets go out in the order the engine sent
  * them, consecutive ones in one message of at most {@link TextProfile#MAX_PACKET_SIZE} bytes (so
- * its base64 fits API Gateway's message limit); different connections are posted concurrently.
- * Throttling ({@code 429}) is retried with backoff by the SDK's standard retry strategy.
+ * its base64 fits API Gateway's message limit); different connections are posted concurrently (one
+ * virtual thread each), one connection's posts strictly one after another. Throttling ({@code 429},
+ * {@code LimitExceededException}, {@code TooManyRequestsException}) is retried here, up to {@link
+ * #MAX_ATTEMPTS} attempts with jittered exponential backoff, holding back that connection's later
+ * packets meanwhile; the clients are built without SDK retries so that this bound is the one.
  *
  * <p><b>Gone.</b> A 410 ({@code GoneException}), or a bridge task that is no longer registered,
  * means nobody holds the connection: {@code onGone} is told (the engine forgets it, settling its
@@ -60,7 +65,8 @@ public final class ManagementApiOutbound implements Outbound {
   private static final int MAX_ROUNDS = 8;
 
   /** Counters for logs and tests. */
-  public record Stats(long posted, long gone, long failed, long oversize, long unroutable) {}
+  public record Stats(
+      long posted, long gone, long failed, long oversize, long unroutable, long throttled) {}
 
   /**
    * @param url the connection's Management API endpoint when it was resolved at send time (a sweep,
@@ -88,6 +94,13 @@ public final class ManagementApiOutbound implements Outbound {
   private final LongAdder failed = new LongAdder();
   private final LongAdder oversize = new LongAdder();
   private final LongAdder unroutable = new LongAdder();
+  private final LongAdder throttled = new LongAdder();
+  private volatile Backoff backoff = Backoff.JITTERED;
+
+  /** Replaces the wait between throttled attempts (tests count instead of sleeping). */
+  void backoff(Backoff b) {
+    this.backoff = Objects.requireNonNull(b);
+  }
 
   /**
    * @param apiGatewayClients builds a client for an API Gateway callback URL (with the function's
@@ -140,7 +153,8 @@ public final class ManagementApiOutbound implements Outbound {
   }
 
   public Stats stats() {
-    return new Stats(posted.sum(), gone.sum(), failed.sum(), oversize.sum(), unroutable.sum());
+    return new Stats(
+        posted.sum(), gone.sum(), failed.sum(), oversize.sum(), unroutable.sum(), throttled.sum());
   }
 
   /**
@@ -256,20 +270,71 @@ public final class ManagementApiOutbound implements Outbound {
         text
             ? SdkBytes.fromUtf8String(TextProfile.encode(packets))
             : SdkBytes.fromByteArray(packets);
-    try {
-      client.postToConnection(b -> b.connectionId(connection.value()).data(data));
-      posted.increment();
-      return true;
-    } catch (GoneException e) {
-      gone.increment();
-      goneNow.add(connection);
-      return false;
-    } catch (SdkException e) {
-      failed.increment();
-      LOG.log(
-          System.Logger.Level.WARNING, "posting to {0} failed: {1}", connection, e.getMessage());
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client.postToConnection(b -> b.connectionId(connection.value()).data(data));
+        posted.increment();
+        return true;
+      } catch (GoneException e) {
+        gone.increment();
+        goneNow.add(connection);
+        return false;
+      } catch (SdkServiceException e) {
+        if (isThrottling(e) && attempt < MAX_ATTEMPTS) {
+          throttled.increment();
+          // this connection's next packets wait behind this one: order is kept by retrying here
+          backoff.pause(attempt);
+          continue;
+        }
+        failed.increment();
+        LOG.log(
+            System.Logger.Level.WARNING, "posting to {0} failed: {1}", connection, e.getMessage());
+        return true;
+      } catch (SdkException e) {
+        failed.increment();
+        LOG.log(
+            System.Logger.Level.WARNING, "posting to {0} failed: {1}", connection, e.getMessage());
+        return true;
+      }
+    }
+  }
+
+  /** Attempts per post when throttled, the first included. */
+  static final int MAX_ATTEMPTS = 6;
+
+  /**
+   * API Gateway throttles {@code PostToConnection} with 429 ({@code LimitExceededException}, or
+   * {@code TooManyRequestsException}); both are retried.
+   */
+  static boolean isThrottling(SdkServiceException e) {
+    if (e.statusCode() == 429 || e.isThrottlingException()) {
       return true;
     }
+    String code =
+        e instanceof AwsServiceException a && a.awsErrorDetails() != null
+            ? a.awsErrorDetails().errorCode()
+            : null;
+    return "LimitExceededException".equals(code) || "TooManyRequestsException".equals(code);
+  }
+
+  /** Waits before a retry; exponential with full jitter, bounded. */
+  @FunctionalInterface
+  public interface Backoff {
+    void pause(int attempt);
+
+    /**
+     * Full jitter (a uniform wait between 0 and {@code min(cap, base * 2^(attempt-1))}): 25 ms
+     * base, 1 s cap; six attempts wait at most 1.8 s in all, well inside the integration timeout.
+     */
+    Backoff JITTERED =
+        attempt -> {
+          long ceiling = Math.min(1_000, 25L << Math.min(attempt - 1, 10));
+          try {
+            Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(ceiling + 1));
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        };
   }
 
   private URI taskEndpoint(String task) {

@@ -32,6 +32,7 @@ import java.util.regex.Pattern;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -126,12 +127,16 @@ public final class WebSocketEdge {
    * without it the container refuses to start rather than accept anyone silently.
    */
   public static WebSocketEdge fromEnvironment(Map<String, String> env) {
+    return fromEnvironment(env, DynamoDbClients.fromEnvironment(env));
+  }
+
+  /** As {@link #fromEnvironment(Map)}, on a DynamoDB client the caller built (and may warm). */
+  public static WebSocketEdge fromEnvironment(Map<String, String> env, DynamoDbClient dynamo) {
     if (!"true".equals(env.get("STRATUS_ALLOW_ANONYMOUS"))) {
       throw new IllegalStateException(
           "the API Gateway edge has no authentication yet: set STRATUS_ALLOW_ANONYMOUS=true to run"
               + " it with anonymous access");
     }
-    DynamoDbClient dynamo = DynamoDbClients.fromEnvironment(env);
     String prefix = DynamoDbClients.tablePrefix(env);
     SdkHttpClient http =
         UrlConnectionHttpClient.builder()
@@ -148,7 +153,7 @@ public final class WebSocketEdge {
     String override = env.get("STRATUS_CALLBACK_URL");
     return new WebSocketEdge(
         BrokerConfig.development(),
-        DynamoDbStores.create(dynamo, prefix),
+        DynamoDbStores.create(dynamo, prefix, keepAlivePad(env)),
         outbound,
         Authenticator.ALLOW_ALL,
         Authorizer.ALLOW_ALL,
@@ -157,6 +162,30 @@ public final class WebSocketEdge {
         new BridgeTasks(dynamo, prefix),
         InstantSource.system());
   }
+
+  /**
+   * {@code STRATUS_KEEPALIVE_PAD}, keepalive periods by which stored deadlines are padded (default
+   * {@value #DEFAULT_KEEPALIVE_PAD}; 0 stores every deadline exactly): docs/cost.md.
+   */
+  static double keepAlivePad(Map<String, String> env) {
+    String v = env.get("STRATUS_KEEPALIVE_PAD");
+    if (v == null || v.isBlank()) {
+      return DEFAULT_KEEPALIVE_PAD;
+    }
+    double pad;
+    try {
+      pad = Double.parseDouble(v.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("STRATUS_KEEPALIVE_PAD is not a number: " + v);
+    }
+    if (!(pad >= 0 && pad <= 10)) {
+      throw new IllegalArgumentException("STRATUS_KEEPALIVE_PAD must be between 0 and 10: " + v);
+    }
+    return pad;
+  }
+
+  /** One keepalive period: half the PINGREQs of an idle client write no deadline. */
+  public static final double DEFAULT_KEEPALIVE_PAD = 1.0;
 
   /**
    * A Management API client. API Gateway checks the function's signature; a bridge task's internal
@@ -173,6 +202,9 @@ public final class WebSocketEdge {
                     AwsBasicCredentials.create("stratus", "internal"))
                 : DefaultCredentialsProvider.builder().build())
         .httpClient(http)
+        // throttling is retried by ManagementApiOutbound, bounded and in order; a 410 must not
+        // be retried at all
+        .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
         .build();
   }
 

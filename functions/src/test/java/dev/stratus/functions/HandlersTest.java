@@ -135,7 +135,7 @@ class HandlersTest {
     try (Stream<Path> s = Files.list(EVENTS)) {
       fixtures = s.filter(p -> p.toString().endsWith(".json")).sorted().toList();
     }
-    assertEquals(17, fixtures.size(), fixtures.toString());
+    assertEquals(19, fixtures.size(), fixtures.toString());
     for (Path p : fixtures) {
       String name = p.getFileName().toString();
       if (name.startsWith("scheduled-")) {

@@ -249,6 +249,22 @@ class OrderingTest {
   }
 
   @Test
+  void theSequencedFixturesRunInOrderWhicheverArrivesFirst() throws Exception {
+    String a = "Lw1bZf6LIAMCJ0g="; // the fixtures' connection id
+    WebSocketEdge edge = edge(clock);
+    subscribe(edge);
+    api.live(a);
+    invoke(new ConnectHandler(edge), fixture("connect.json", a));
+    invoke(new DefaultHandler(edge), fixture("default-sequenced-2-publish-qos1.json", a));
+    assertEquals(List.of(), received(a), "the PUBLISH waits for the CONNECT");
+    invoke(new DefaultHandler(edge), fixture("default-sequenced-1-connect.json", a));
+    List<Packet> answers = received(a);
+    assertEquals(2, answers.size(), answers.toString());
+    assertInstanceOf(dev.stratus.codec.ConnAck.class, answers.get(0));
+    assertEquals(10, assertInstanceOf(PubAck.class, answers.get(1)).packetId());
+  }
+
+  @Test
   void aNumberTooFarAheadClosesWithProtocolError() throws Exception {
     WebSocketEdge edge = edge(clock);
     open(edge, PUB, Map.of());

@@ -134,6 +134,40 @@ class SweeperTest {
   }
 
   @Test
+  void withPaddedDeadlinesASilentConnectionIsClosedLateByAtMostThePadNeverEarly() throws Exception {
+    ManagementApiOutbound outbound =
+        new ManagementApiOutbound(
+            url -> client(url), url -> client(url), new BridgeTasks(dynamo, prefix), clock);
+    edge =
+        new WebSocketEdge(
+            BrokerConfig.development(),
+            DynamoDbStores.create(dynamo, prefix, WebSocketEdge.DEFAULT_KEEPALIVE_PAD),
+            outbound,
+            Authenticator.ALLOW_ALL,
+            Authorizer.ALLOW_ALL,
+            api.endpoint("dev"),
+            new Sequencer(dynamo, prefix, clock),
+            new BridgeTasks(dynamo, prefix),
+            clock);
+    open(A);
+    send(A, connect("a", 10, null, null));
+    received(A);
+    for (int i = 0; i < 4; i++) { // a PINGREQ every 5 s: the stored deadline moves or not
+      clock.advance(Duration.ofSeconds(5));
+      send(A, dev.stratus.codec.PingReq.INSTANCE);
+      assertInstanceOf(dev.stratus.codec.PingResp.class, single(received(A)));
+    }
+    // the last packet was at t=20: 1.5 x 10 s later is t=35, the pad (one keepalive) t=45
+    clock.advance(Duration.ofSeconds(14));
+    sweep();
+    assertFalse(api.deleted(A), "never before 1.5 keepalives [MQTT-3.1.2-22]");
+    clock.advance(Duration.ofSeconds(11)); // t=45
+    sweep();
+    Disconnect d = assertInstanceOf(Disconnect.class, single(received(A)));
+    assertEquals(ReasonCode.KEEP_ALIVE_TIMEOUT, d.reasonCode());
+  }
+
+  @Test
   void aDelayedWillIsPublishedByTheSweepOnceItsDelayPassed() throws Exception {
     subscribe();
     open(A);
