@@ -8,6 +8,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,7 +16,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -84,7 +84,15 @@ public final class ManagementApiOutbound implements Outbound {
   private final Function<URI, ApiGatewayManagementApiClient> internalClients;
   private final BridgeTasks tasks;
   private final InstantSource clock;
-  private final ConcurrentLinkedQueue<Op> pending = new ConcurrentLinkedQueue<>();
+
+  /**
+   * What the calling thread's invocation sent and has not flushed yet. Per thread, so that when one
+   * process runs several invocations at once (an emulator, tests), each flush delivers only its own
+   * invocation's packets: a sequencer holder's flush then covers exactly what it handled before it
+   * releases the lock (docs/ordering.md). The engine sends on the caller's thread.
+   */
+  private final ThreadLocal<ArrayDeque<Op>> pending = ThreadLocal.withInitial(ArrayDeque::new);
+
   private final ConcurrentHashMap<URI, ApiGatewayManagementApiClient> clients =
       new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, CachedEndpoint> taskEndpoints = new ConcurrentHashMap<>();
@@ -124,13 +132,13 @@ public final class ManagementApiOutbound implements Outbound {
   @Override
   public void send(ConnectionId connection, byte[] packet) {
     if (packet.length > 0) {
-      pending.add(new Op(connection, packet, resolve(connection)));
+      pending.get().add(new Op(connection, packet, resolve(connection)));
     }
   }
 
   @Override
   public void close(ConnectionId connection) {
-    pending.add(new Op(connection, null, resolve(connection)));
+    pending.get().add(new Op(connection, null, resolve(connection)));
   }
 
   /**
@@ -165,6 +173,7 @@ public final class ManagementApiOutbound implements Outbound {
    * @param onGone told each connection found gone, on the calling thread; it may send more
    */
   public void flush(URI callbackUrl, Consumer<ConnectionId> onGone) {
+    ArrayDeque<Op> pending = this.pending.get();
     for (int round = 0; round < MAX_ROUNDS && !pending.isEmpty(); round++) {
       Map<ConnectionId, List<Op>> byConnection = new LinkedHashMap<>();
       Op op;
