@@ -8,6 +8,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,7 +16,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,8 +23,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.exception.SdkServiceException;
 import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiClient;
 import software.amazon.awssdk.services.apigatewaymanagementapi.model.GoneException;
 
@@ -41,8 +43,11 @@ import software.amazon.awssdk.services.apigatewaymanagementapi.model.GoneExcepti
  *
  * <p><b>Order and concurrency.</b> Each connection's packets go out in the order the engine sent
  * them, consecutive ones in one message of at most {@link TextProfile#MAX_PACKET_SIZE} bytes (so
- * its base64 fits API Gateway's message limit); different connections are posted concurrently.
- * Throttling ({@code 429}) is retried with backoff by the SDK's standard retry strategy.
+ * its base64 fits API Gateway's message limit); different connections are posted concurrently (one
+ * virtual thread each), one connection's posts strictly one after another. Throttling ({@code 429},
+ * {@code LimitExceededException}, {@code TooManyRequestsException}) is retried here, up to {@link
+ * #MAX_ATTEMPTS} attempts with jittered exponential backoff, holding back that connection's later
+ * packets meanwhile; the clients are built without SDK retries so that this bound is the one.
  *
  * <p><b>Gone.</b> A 410 ({@code GoneException}), or a bridge task that is no longer registered,
  * means nobody holds the connection: {@code onGone} is told (the engine forgets it, settling its
@@ -60,9 +65,14 @@ public final class ManagementApiOutbound implements Outbound {
   private static final int MAX_ROUNDS = 8;
 
   /** Counters for logs and tests. */
-  public record Stats(long posted, long gone, long failed, long oversize, long unroutable) {}
+  public record Stats(
+      long posted, long gone, long failed, long oversize, long unroutable, long throttled) {}
 
-  private record Op(ConnectionId connection, byte[] packet) {
+  /**
+   * @param url the connection's Management API endpoint when it was resolved at send time (a sweep,
+   *     which serves connections of any stage), else null: the flush's callback URL
+   */
+  private record Op(ConnectionId connection, byte[] packet, URI url) {
     boolean isClose() {
       return packet == null;
     }
@@ -74,7 +84,15 @@ public final class ManagementApiOutbound implements Outbound {
   private final Function<URI, ApiGatewayManagementApiClient> internalClients;
   private final BridgeTasks tasks;
   private final InstantSource clock;
-  private final ConcurrentLinkedQueue<Op> pending = new ConcurrentLinkedQueue<>();
+
+  /**
+   * What the calling thread's invocation sent and has not flushed yet. Per thread, so that when one
+   * process runs several invocations at once (an emulator, tests), each flush delivers only its own
+   * invocation's packets: a sequencer holder's flush then covers exactly what it handled before it
+   * releases the lock (docs/ordering.md). The engine sends on the caller's thread.
+   */
+  private final ThreadLocal<ArrayDeque<Op>> pending = ThreadLocal.withInitial(ArrayDeque::new);
+
   private final ConcurrentHashMap<URI, ApiGatewayManagementApiClient> clients =
       new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, CachedEndpoint> taskEndpoints = new ConcurrentHashMap<>();
@@ -84,6 +102,13 @@ public final class ManagementApiOutbound implements Outbound {
   private final LongAdder failed = new LongAdder();
   private final LongAdder oversize = new LongAdder();
   private final LongAdder unroutable = new LongAdder();
+  private final LongAdder throttled = new LongAdder();
+  private volatile Backoff backoff = Backoff.JITTERED;
+
+  /** Replaces the wait between throttled attempts (tests count instead of sleeping). */
+  void backoff(Backoff b) {
+    this.backoff = Objects.requireNonNull(b);
+  }
 
   /**
    * @param apiGatewayClients builds a client for an API Gateway callback URL (with the function's
@@ -102,20 +127,42 @@ public final class ManagementApiOutbound implements Outbound {
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
+  private final ThreadLocal<Function<ConnectionId, URI>> resolver = new ThreadLocal<>();
+
   @Override
   public void send(ConnectionId connection, byte[] packet) {
     if (packet.length > 0) {
-      pending.add(new Op(connection, packet));
+      pending.get().add(new Op(connection, packet, resolve(connection)));
     }
   }
 
   @Override
   public void close(ConnectionId connection) {
-    pending.add(new Op(connection, null));
+    pending.get().add(new Op(connection, null, resolve(connection)));
+  }
+
+  /**
+   * Runs {@code work} with API Gateway connections' endpoints resolved by {@code endpoints} when
+   * packets are sent (while the connection's record still exists), instead of taken from the
+   * flush's callback URL: for the sweeper, whose event names no stage.
+   */
+  public void resolvingEndpoints(Function<ConnectionId, URI> endpoints, Runnable work) {
+    resolver.set(endpoints);
+    try {
+      work.run();
+    } finally {
+      resolver.remove();
+    }
+  }
+
+  private URI resolve(ConnectionId connection) {
+    Function<ConnectionId, URI> r = resolver.get();
+    return r == null || BridgeTasks.taskOf(connection) != null ? null : r.apply(connection);
   }
 
   public Stats stats() {
-    return new Stats(posted.sum(), gone.sum(), failed.sum(), oversize.sum(), unroutable.sum());
+    return new Stats(
+        posted.sum(), gone.sum(), failed.sum(), oversize.sum(), unroutable.sum(), throttled.sum());
   }
 
   /**
@@ -126,6 +173,7 @@ public final class ManagementApiOutbound implements Outbound {
    * @param onGone told each connection found gone, on the calling thread; it may send more
    */
   public void flush(URI callbackUrl, Consumer<ConnectionId> onGone) {
+    ArrayDeque<Op> pending = this.pending.get();
     for (int round = 0; round < MAX_ROUNDS && !pending.isEmpty(); round++) {
       Map<ConnectionId, List<Op>> byConnection = new LinkedHashMap<>();
       Op op;
@@ -166,7 +214,8 @@ public final class ManagementApiOutbound implements Outbound {
   private void deliver(
       ConnectionId connection, List<Op> ops, URI callbackUrl, Set<ConnectionId> goneNow) {
     String task = BridgeTasks.taskOf(connection);
-    URI endpoint = task != null ? taskEndpoint(task) : callbackUrl;
+    URI resolved = ops.stream().map(Op::url).filter(Objects::nonNull).findFirst().orElse(null);
+    URI endpoint = task != null ? taskEndpoint(task) : resolved != null ? resolved : callbackUrl;
     if (endpoint == null) {
       if (task != null) {
         // the task's registration expired: it died, and its connections with it
@@ -230,20 +279,71 @@ public final class ManagementApiOutbound implements Outbound {
         text
             ? SdkBytes.fromUtf8String(TextProfile.encode(packets))
             : SdkBytes.fromByteArray(packets);
-    try {
-      client.postToConnection(b -> b.connectionId(connection.value()).data(data));
-      posted.increment();
-      return true;
-    } catch (GoneException e) {
-      gone.increment();
-      goneNow.add(connection);
-      return false;
-    } catch (SdkException e) {
-      failed.increment();
-      LOG.log(
-          System.Logger.Level.WARNING, "posting to {0} failed: {1}", connection, e.getMessage());
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client.postToConnection(b -> b.connectionId(connection.value()).data(data));
+        posted.increment();
+        return true;
+      } catch (GoneException e) {
+        gone.increment();
+        goneNow.add(connection);
+        return false;
+      } catch (SdkServiceException e) {
+        if (isThrottling(e) && attempt < MAX_ATTEMPTS) {
+          throttled.increment();
+          // this connection's next packets wait behind this one: order is kept by retrying here
+          backoff.pause(attempt);
+          continue;
+        }
+        failed.increment();
+        LOG.log(
+            System.Logger.Level.WARNING, "posting to {0} failed: {1}", connection, e.getMessage());
+        return true;
+      } catch (SdkException e) {
+        failed.increment();
+        LOG.log(
+            System.Logger.Level.WARNING, "posting to {0} failed: {1}", connection, e.getMessage());
+        return true;
+      }
+    }
+  }
+
+  /** Attempts per post when throttled, the first included. */
+  static final int MAX_ATTEMPTS = 6;
+
+  /**
+   * API Gateway throttles {@code PostToConnection} with 429 ({@code LimitExceededException}, or
+   * {@code TooManyRequestsException}); both are retried.
+   */
+  static boolean isThrottling(SdkServiceException e) {
+    if (e.statusCode() == 429 || e.isThrottlingException()) {
       return true;
     }
+    String code =
+        e instanceof AwsServiceException a && a.awsErrorDetails() != null
+            ? a.awsErrorDetails().errorCode()
+            : null;
+    return "LimitExceededException".equals(code) || "TooManyRequestsException".equals(code);
+  }
+
+  /** Waits before a retry; exponential with full jitter, bounded. */
+  @FunctionalInterface
+  public interface Backoff {
+    void pause(int attempt);
+
+    /**
+     * Full jitter (a uniform wait between 0 and {@code min(cap, base * 2^(attempt-1))}): 25 ms
+     * base, 1 s cap; six attempts wait at most 1.8 s in all, well inside the integration timeout.
+     */
+    Backoff JITTERED =
+        attempt -> {
+          long ceiling = Math.min(1_000, 25L << Math.min(attempt - 1, 10));
+          try {
+            Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(ceiling + 1));
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        };
   }
 
   private URI taskEndpoint(String task) {

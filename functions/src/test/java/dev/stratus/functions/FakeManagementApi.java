@@ -26,6 +26,8 @@ final class FakeManagementApi implements AutoCloseable {
   private final Set<String> live = ConcurrentHashMap.newKeySet();
   private final ConcurrentHashMap<String, List<byte[]>> posts = new ConcurrentHashMap<>();
   private final Set<String> deleted = ConcurrentHashMap.newKeySet();
+  private final ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> throttles =
+      new ConcurrentHashMap<>();
 
   FakeManagementApi() {
     try {
@@ -49,6 +51,14 @@ final class FakeManagementApi implements AutoCloseable {
   /** From now on the connection is unknown: posts to it get 410. */
   void gone(String connectionId) {
     live.remove(connectionId);
+  }
+
+  /**
+   * The next {@code times} posts to the connection get 429 with {@code x-amzn-ErrorType:
+   * LimitExceededException}, as API Gateway throttles.
+   */
+  void throttle(String connectionId, int times) {
+    throttles.put(connectionId, new java.util.concurrent.atomic.AtomicInteger(times));
   }
 
   /** The bodies posted to a connection since the last call, in order; clears them. */
@@ -75,6 +85,13 @@ final class FakeManagementApi implements AutoCloseable {
         URLDecoder.decode(path.substring(at + "/@connections/".length()), StandardCharsets.UTF_8);
     if (!live.contains(id)) {
       respond(exchange, 410, "GoneException");
+      return;
+    }
+    var throttle = throttles.get(id);
+    if ("POST".equals(exchange.getRequestMethod())
+        && throttle != null
+        && throttle.getAndDecrement() > 0) {
+      respond(exchange, 429, "LimitExceededException");
       return;
     }
     switch (exchange.getRequestMethod()) {

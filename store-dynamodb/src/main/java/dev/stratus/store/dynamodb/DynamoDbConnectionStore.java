@@ -54,9 +54,32 @@ import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
  */
 public final class DynamoDbConnectionStore implements ConnectionStore {
   private final TableClient table;
+  private final double deadlinePad;
+
+  /** The deadline and keepalive of the record this thread read last (see {@link #setDeadline}). */
+  private record LastRead(ConnectionId id, Instant deadline, int keepAliveSeconds) {}
+
+  private final ThreadLocal<LastRead> lastRead = new ThreadLocal<>();
 
   public DynamoDbConnectionStore(DynamoDbClient client, String tablePrefix) {
+    this(client, tablePrefix, 0);
+  }
+
+  /**
+   * A store that pads keepalive deadlines to save writes (docs/cost.md, "Cheap keepalive").
+   *
+   * @param deadlinePad 0 to store every deadline exactly (the store contract's default); above 0, a
+   *     deadline is stored {@code deadlinePad} keepalive periods later than asked, and a new
+   *     deadline that does not pass the stored one (known from the record the engine just read,
+   *     {@link #get}) is not written at all. A connection silent for 1.5 keepalives is then found
+   *     overdue up to {@code deadlinePad} keepalives late, never early.
+   */
+  public DynamoDbConnectionStore(DynamoDbClient client, String tablePrefix, double deadlinePad) {
+    if (!(deadlinePad >= 0)) {
+      throw new IllegalArgumentException("deadlinePad must be >= 0: " + deadlinePad);
+    }
     this.table = new TableClient(client, StratusTables.CONNECTIONS.name(tablePrefix));
+    this.deadlinePad = deadlinePad;
   }
 
   private static Map<String, AttributeValue> key(ConnectionId id) {
@@ -161,6 +184,17 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
   @Override
   public ConnectionRecord get(ConnectionId id) {
     Map<String, AttributeValue> item = item(id);
+    if (deadlinePad > 0) {
+      // the engine reads the record at each packet just before it moves the deadline: remember
+      // the stored deadline, which the same GetItem returned, so setDeadline may skip its write
+      lastRead.set(
+          item == null
+              ? null
+              : new LastRead(
+                  id,
+                  item.containsKey("deadline") ? instant(item.get("deadline")) : null,
+                  (int) num(item, "ka", 0)));
+    }
     return item == null ? null : fromItem(item);
   }
 
@@ -227,12 +261,24 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
   }
 
   @Override
-  public void setDeadline(ConnectionId id, Instant deadline) {
+  public void setDeadline(ConnectionId id, Instant asked) {
+    Instant deadline = asked;
+    if (deadlinePad > 0 && asked != null) {
+      LastRead known = lastRead.get();
+      lastRead.remove();
+      if (known != null && known.id().equals(id)) {
+        if (known.deadline() != null && !asked.isAfter(known.deadline())) {
+          return; // the stored (padded) deadline is still later: nothing closes early
+        }
+        deadline = asked.plusMillis(Math.round(known.keepAliveSeconds() * 1000.0 * deadlinePad));
+      }
+    }
+    Instant stored = deadline;
     table.run(
         "set deadline",
         () -> {
           try {
-            if (deadline == null) {
+            if (stored == null) {
               table.client.updateItem(
                   b ->
                       b.tableName(table.name)
@@ -246,8 +292,7 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
                           .key(key(id))
                           .updateExpression("SET deadline = :d, dlShard = :s")
                           .conditionExpression("attribute_exists(pk)")
-                          .expressionAttributeValues(
-                              Map.of(":d", instant(deadline), ":s", s("d"))));
+                          .expressionAttributeValues(Map.of(":d", instant(stored), ":s", s("d"))));
             }
           } catch (ConditionalCheckFailedException gone) {
             // the connection was removed meanwhile: no deadline to keep

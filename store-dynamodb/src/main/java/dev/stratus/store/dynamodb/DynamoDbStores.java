@@ -17,6 +17,14 @@ public final class DynamoDbStores {
 
   /** Stores on the tables named {@code tablePrefix} + suffix (e.g. {@code stratus-sessions}). */
   public static Stores create(DynamoDbClient client, String tablePrefix) {
+    return create(client, tablePrefix, 0);
+  }
+
+  /**
+   * Stores whose keepalive deadlines are padded by {@code deadlinePad} keepalive periods (see
+   * {@link DynamoDbConnectionStore#DynamoDbConnectionStore(DynamoDbClient, String, double)}).
+   */
+  public static Stores create(DynamoDbClient client, String tablePrefix, double deadlinePad) {
     Objects.requireNonNull(client, "client");
     Objects.requireNonNull(tablePrefix, "tablePrefix");
     return new Stores(
@@ -25,6 +33,6 @@ public final class DynamoDbStores {
         new DynamoDbRetainedStore(client, tablePrefix),
         new DynamoDbInFlightStore(client, tablePrefix),
         new DynamoDbQueueStore(client, tablePrefix),
-        new DynamoDbConnectionStore(client, tablePrefix));
+        new DynamoDbConnectionStore(client, tablePrefix, deadlinePad));
   }
 }

@@ -44,9 +44,15 @@ class CostTest {
   private static final String PAYLOAD = "x".repeat(64);
   private final CapacityMeter meter = new CapacityMeter();
   private final DynamoDbClient client = LocalDynamo.client(meter);
+
+  /** {@code -Dstratus.cost.deadlinePad=1} measures with padded keepalive deadlines. */
+  private static final double PAD =
+      Double.parseDouble(System.getProperty("stratus.cost.deadlinePad", "0"));
+
   private final Harness h =
       new Harness(
-          BrokerConfig.development(), DynamoDbStores.create(client, LocalDynamo.newPrefix(client)));
+          BrokerConfig.development(),
+          DynamoDbStores.create(client, LocalDynamo.newPrefix(client), PAD));
   private final Map<String, CapacityMeter.Reading> rows = new LinkedHashMap<>();
   private int ids;
 
@@ -187,6 +193,8 @@ class CostTest {
                     r.requests(),
                     r.emptyReads())));
     Files.createDirectories(Path.of("target"));
-    Files.writeString(Path.of("target", "cost-measured.md"), md.toString());
+    Files.writeString(
+        Path.of("target", PAD == 0 ? "cost-measured.md" : "cost-measured-pad-" + PAD + ".md"),
+        md.toString());
   }
 }
