@@ -1,16 +1,13 @@
 package dev.stratus.functions;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2WebSocketResponse;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 
 /** What the three route handlers share: the container's edge and the response JSON. */
 final class Handlers {
   private Handlers() {}
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Built once per container, on the first invocation's class initialisation. */
   private static final class Container {
@@ -23,15 +20,44 @@ final class Handlers {
 
   /** Writes the response in the proxy integration's JSON shape. */
   static void write(APIGatewayV2WebSocketResponse r, OutputStream out) throws IOException {
-    ObjectNode node = JSON.createObjectNode();
-    node.put("statusCode", r.getStatusCode());
+    StringBuilder json = new StringBuilder("{\"statusCode\":").append(r.getStatusCode());
     if (r.getHeaders() != null && !r.getHeaders().isEmpty()) {
-      ObjectNode headers = node.putObject("headers");
-      r.getHeaders().forEach(headers::put);
+      json.append(",\"headers\":{");
+      boolean first = true;
+      for (var h : r.getHeaders().entrySet()) {
+        json.append(first ? "" : ",");
+        string(json, h.getKey()).append(':');
+        string(json, h.getValue());
+        first = false;
+      }
+      json.append('}');
     }
     if (r.getBody() != null) {
-      node.put("body", r.getBody());
+      string(json.append(",\"body\":"), r.getBody());
     }
-    JSON.writeValue(out, node);
+    out.write(json.append('}').toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** A JSON string literal (RFC 8259 §7: quote, backslash and control characters escaped). */
+  static StringBuilder string(StringBuilder json, String s) {
+    json.append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> json.append("\\\"");
+        case '\\' -> json.append("\\\\");
+        case '\n' -> json.append("\\n");
+        case '\r' -> json.append("\\r");
+        case '\t' -> json.append("\\t");
+        default -> {
+          if (c < 0x20) {
+            json.append(String.format("\\u%04x", (int) c));
+          } else {
+            json.append(c);
+          }
+        }
+      }
+    }
+    return json.append('"');
   }
 }
