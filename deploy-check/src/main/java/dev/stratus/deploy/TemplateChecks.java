@@ -231,17 +231,24 @@ public final class TemplateChecks {
   }
 
   /**
-   * Variables the code reads only to be pointed at an emulator (docs/localstack.md); a deployed
-   * stack must not set them. Each entry says why; a new variable is not here, so it must be set.
+   * Variables the code reads that a deployed stack leaves unset, each with the reason: the emulator
+   * endpoints (docs/localstack.md) and the entrypoint's optional overrides. A variable added to the
+   * code is not here, so the template must set it.
    */
-  static final Map<String, String> EMULATOR_ONLY =
+  static final Map<String, String> OPTIONAL =
       Map.of(
           "AWS_ENDPOINT_URL", "all AWS endpoints at an emulator (LocalStack)",
           "AWS_ENDPOINT_URL_DYNAMODB", "DynamoDB at DynamoDB Local or an emulator",
-          "STRATUS_CALLBACK_URL", "the Management API at the in-project gateway emulator");
+          "STRATUS_CALLBACK_URL", "the Management API at the in-project gateway emulator",
+          "STRATUS_BIND_HOST", "the entrypoint finds the task's private address itself",
+          "STRATUS_JAVA_OPTS", "extra JVM flags for a one-off experiment");
 
   static boolean emulatorOnly(String name) {
-    return EMULATOR_ONLY.containsKey(name) || name.startsWith("AWS_ENDPOINT_URL_");
+    return name.equals("AWS_ENDPOINT_URL") || name.startsWith("AWS_ENDPOINT_URL_");
+  }
+
+  static boolean optional(String name) {
+    return OPTIONAL.containsKey(name) || emulatorOnly(name);
   }
 
   /**
@@ -294,7 +301,7 @@ public final class TemplateChecks {
   private static List<String> environment(String where, Set<String> set, Set<String> read) {
     List<String> problems = new ArrayList<>();
     for (String name : read) {
-      if (!set.contains(name) && !providedByRuntime(name) && !emulatorOnly(name)) {
+      if (!set.contains(name) && !providedByRuntime(name) && !optional(name)) {
         problems.add(where + ": the code reads " + name + " but the template does not set it");
       }
     }
@@ -310,7 +317,7 @@ public final class TemplateChecks {
   }
 
   private static String reason(String name) {
-    return EMULATOR_ONLY.getOrDefault(name, "an AWS service at an emulator");
+    return OPTIONAL.getOrDefault(name, "an AWS service at an emulator");
   }
 
   /** STRATUS_* names a shell script reads ({@code ${STRATUS_X...}} or {@code $STRATUS_X}). */

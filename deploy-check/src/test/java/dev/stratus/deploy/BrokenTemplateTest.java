@@ -44,11 +44,14 @@ class BrokenTemplateTest {
 
   @Test
   void aMisspelledPropertyOfASamResourceFailsTheSchema() throws Exception {
-    String text = broken("      AutoPublishAlias: live", "      AutoPublishAlias: live").replace(
-        "      Handler: dev.stratus.functions.ConnectHandler::handleRequest",
-        "      Handlr: dev.stratus.functions.ConnectHandler::handleRequest");
+    String text =
+        broken(
+            "      Handler: dev.stratus.functions.ConnectHandler::handleRequest",
+            "      Handlr: dev.stratus.functions.ConnectHandler::handleRequest");
     List<String> problems = TemplateChecks.samSchema(CfnYaml.load(text), Fixtures.SCHEMA);
-    assertTrue(!problems.isEmpty(), "the schema accepted a property named Handlr");
+    assertTrue(
+        problems.stream().anyMatch(p -> p.contains("ConnectFunction") && p.contains("Handlr")),
+        "the schema should reject the property Handlr, reported " + problems);
   }
 
   @Test
@@ -76,7 +79,9 @@ class BrokenTemplateTest {
     // a misspelt name is caught from the other side too
     assertCaught(
         "function-env",
-        broken("STRATUS_ALLOW_ANONYMOUS: !Ref AllowAnonymous", "STRATUS_ALLOW_ANONYMUS: !Ref AllowAnonymous"),
+        broken(
+            "STRATUS_ALLOW_ANONYMOUS: !Ref AllowAnonymous",
+            "STRATUS_ALLOW_ANONYMUS: !Ref AllowAnonymous"),
         "the template sets STRATUS_ALLOW_ANONYMUS but no code reads it");
   }
 
@@ -113,9 +118,11 @@ class BrokenTemplateTest {
 
   @Test
   void aMissingGrantForACallTheCodeMakesFailsTheGrantCheck() throws Exception {
+    String text = Fixtures.templateText();
+    assertTrue(text.contains("- dynamodb:BatchWriteItem\n"));
     assertCaught(
         "function-grants",
-        broken("- dynamodb:BatchWriteItem\n", ""),
+        text.replaceAll("(?m)^ *- dynamodb:BatchWriteItem\n", ""),
         "the code calls dynamodb:BatchWriteItem but it is not granted");
   }
 }

@@ -22,6 +22,7 @@ final class Fixtures {
 
   static final Path REPO = Path.of(System.getProperty("stratus.repo", "..")).normalize();
   static final Path TEMPLATE = REPO.resolve("template.yaml");
+
   /**
    * The SAM schema: {@code ../shared/schemas/sam.schema.json} relative to the repository root (CI);
    * a git worktree nested deeper finds it in the nearest ancestor that has it; {@code
@@ -45,6 +46,7 @@ final class Fixtures {
     }
     return first.normalize(); // missing: samSchema() fails with a message naming this path
   }
+
   static final String FUNCTIONS_CODE_URI = "functions/target/stratus-functions.jar";
   static final Path FUNCTIONS_JAR = REPO.resolve(FUNCTIONS_CODE_URI);
   static final Path BRIDGE_JAR = REPO.resolve("bridge/target/stratus-bridge.jar");

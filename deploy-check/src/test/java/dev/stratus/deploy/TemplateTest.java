@@ -22,7 +22,8 @@ class TemplateTest {
 
   @Test
   void passesEveryArtifactAndPolicyCheck() throws Exception {
-    Map<String, List<String>> problems = new java.util.TreeMap<>(Fixtures.problems(Fixtures.templateText()));
+    Map<String, List<String>> problems =
+        new java.util.TreeMap<>(Fixtures.problems(Fixtures.templateText()));
     problems.values().removeIf(List::isEmpty);
     assertEquals(Map.of(), problems);
   }
