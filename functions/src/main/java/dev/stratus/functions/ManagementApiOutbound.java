@@ -62,7 +62,11 @@ public final class ManagementApiOutbound implements Outbound {
   /** Counters for logs and tests. */
   public record Stats(long posted, long gone, long failed, long oversize, long unroutable) {}
 
-  private record Op(ConnectionId connection, byte[] packet) {
+  /**
+   * @param url the connection's Management API endpoint when it was resolved at send time (a sweep,
+   *     which serves connections of any stage), else null: the flush's callback URL
+   */
+  private record Op(ConnectionId connection, byte[] packet, URI url) {
     boolean isClose() {
       return packet == null;
     }
@@ -102,16 +106,37 @@ public final class ManagementApiOutbound implements Outbound {
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
+  private final ThreadLocal<Function<ConnectionId, URI>> resolver = new ThreadLocal<>();
+
   @Override
   public void send(ConnectionId connection, byte[] packet) {
     if (packet.length > 0) {
-      pending.add(new Op(connection, packet));
+      pending.add(new Op(connection, packet, resolve(connection)));
     }
   }
 
   @Override
   public void close(ConnectionId connection) {
-    pending.add(new Op(connection, null));
+    pending.add(new Op(connection, null, resolve(connection)));
+  }
+
+  /**
+   * Runs {@code work} with API Gateway connections' endpoints resolved by {@code endpoints} when
+   * packets are sent (while the connection's record still exists), instead of taken from the
+   * flush's callback URL: for the sweeper, whose event names no stage.
+   */
+  public void resolvingEndpoints(Function<ConnectionId, URI> endpoints, Runnable work) {
+    resolver.set(endpoints);
+    try {
+      work.run();
+    } finally {
+      resolver.remove();
+    }
+  }
+
+  private URI resolve(ConnectionId connection) {
+    Function<ConnectionId, URI> r = resolver.get();
+    return r == null || BridgeTasks.taskOf(connection) != null ? null : r.apply(connection);
   }
 
   public Stats stats() {
@@ -166,7 +191,8 @@ public final class ManagementApiOutbound implements Outbound {
   private void deliver(
       ConnectionId connection, List<Op> ops, URI callbackUrl, Set<ConnectionId> goneNow) {
     String task = BridgeTasks.taskOf(connection);
-    URI endpoint = task != null ? taskEndpoint(task) : callbackUrl;
+    URI resolved = ops.stream().map(Op::url).filter(Objects::nonNull).findFirst().orElse(null);
+    URI endpoint = task != null ? taskEndpoint(task) : resolved != null ? resolved : callbackUrl;
     if (endpoint == null) {
       if (task != null) {
         // the task's registration expired: it died, and its connections with it

@@ -8,6 +8,7 @@ import dev.stratus.codec.MqttDecodeException;
 import dev.stratus.codec.MqttVersion;
 import dev.stratus.codec.Packet;
 import dev.stratus.codec.PacketDecoder;
+import dev.stratus.codec.ReasonCode;
 import dev.stratus.core.Broker;
 import dev.stratus.core.BrokerConfig;
 import dev.stratus.core.ConnectionId;
@@ -22,9 +23,12 @@ import dev.stratus.store.dynamodb.DynamoDbStores;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -42,12 +46,23 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 public final class WebSocketEdge {
   private static final System.Logger LOG = System.getLogger(WebSocketEdge.class.getName());
 
+  /** {@code <seq>:<base64>}: a decimal without sign or leading zeros, then the packets. */
+  private static final Pattern SEQUENCED =
+      Pattern.compile("([1-9][0-9]{0,17}):(.*)", Pattern.DOTALL);
+
   private final Broker broker;
   private final Stores stores;
   private final ManagementApiOutbound outbound;
   private final URI callbackOverride;
+  private final Sequencer sequencer;
+  private final BridgeTasks tasks;
+  private final InstantSource clock;
 
   /**
+   * An edge without a sequencer: sequenced messages are handled at once, in arrival order. For a
+   * single process that sees each connection's messages in order (the SnapStart priming run, tests
+   * of the packet handling); a deployed edge uses the full constructor.
+   *
    * @param callbackOverride the Management API endpoint to use instead of {@code
    *     https://{domainName}/{stage}} (an emulator), or null
    */
@@ -58,16 +73,48 @@ public final class WebSocketEdge {
       Authenticator authenticator,
       Authorizer authorizer,
       URI callbackOverride) {
+    this(
+        config,
+        stores,
+        outbound,
+        authenticator,
+        authorizer,
+        callbackOverride,
+        null,
+        null,
+        InstantSource.system());
+  }
+
+  /**
+   * @param callbackOverride the Management API endpoint to use instead of {@code
+   *     https://{domainName}/{stage}} (an emulator), or null
+   * @param sequencer orders sequenced messages (docs/ordering.md), or null to handle them at once
+   * @param tasks the bridge task registry the sweeper checks for dead tasks, or null
+   * @param clock the engine's and the sequencer's clock
+   */
+  public WebSocketEdge(
+      BrokerConfig config,
+      Stores stores,
+      ManagementApiOutbound outbound,
+      Authenticator authenticator,
+      Authorizer authorizer,
+      URI callbackOverride,
+      Sequencer sequencer,
+      BridgeTasks tasks,
+      InstantSource clock) {
     this.stores = Objects.requireNonNull(stores, "stores");
     this.outbound = Objects.requireNonNull(outbound, "outbound");
     this.callbackOverride = callbackOverride;
+    this.sequencer = sequencer;
+    this.tasks = tasks;
+    this.clock = Objects.requireNonNull(clock, "clock");
     // the profile's limit, announced to v5 clients in CONNACK and enforced on what they send
     this.broker =
         new Broker(
             config.withMaximumPacketSize(TextProfile.MAX_PACKET_SIZE),
             stores,
             outbound,
-            InstantSource.system(),
+            clock,
             authenticator,
             authorizer);
   }
@@ -105,7 +152,10 @@ public final class WebSocketEdge {
         outbound,
         Authenticator.ALLOW_ALL,
         Authorizer.ALLOW_ALL,
-        override == null || override.isBlank() ? null : URI.create(override));
+        override == null || override.isBlank() ? null : URI.create(override),
+        new Sequencer(dynamo, prefix, InstantSource.system()),
+        new BridgeTasks(dynamo, prefix),
+        InstantSource.system());
   }
 
   /**
@@ -150,8 +200,12 @@ public final class WebSocketEdge {
               + " (MQTT packets as base64 text, docs/text-profile.md). Binary MQTT over WebSocket"
               + " ('mqtt') is served by the bridge endpoint.");
     }
-    // Query parameters (event.queryParameters()) are where a browser, which cannot set headers on
-    // a WebSocket, puts credentials; authentication on this edge is a later step.
+    // Query parameters are where a browser, which cannot set headers on a WebSocket, puts
+    // credentials: kept for $default's CONNECT (queryParameters), where authentication will read
+    // them; authentication on this edge is a later step (STRATUS_ALLOW_ANONYMOUS).
+    if (sequencer != null && !event.queryParameters().isEmpty()) {
+      sequencer.recordHandshake(new ConnectionId(event.connectionId()), event.queryParameters());
+    }
     broker.connectionOpened(
         new ConnectionInfo(
             new ConnectionId(event.connectionId()),
@@ -169,12 +223,62 @@ public final class WebSocketEdge {
    */
   public APIGatewayV2WebSocketResponse message(WebSocketEvent event) {
     ConnectionId id = new ConnectionId(event.connectionId());
+    String body = event.body() == null ? "" : event.body();
+    Matcher m = SEQUENCED.matcher(body);
+    if (m.matches() && sequencer != null) {
+      long seq = Long.parseLong(m.group(1));
+      Sequencer.Outcome outcome =
+          sequencer.submit(
+              id,
+              seq,
+              m.group(2),
+              new Sequencer.Handler() {
+                @Override
+                public void handle(String packets) {
+                  handleText(id, packets);
+                }
+
+                @Override
+                public void beforeRelease() {
+                  flush(event);
+                }
+              });
+      if (outcome == Sequencer.Outcome.TOO_FAR_AHEAD) {
+        // docs/text-profile.md: a number too far ahead of the last one handled closes the
+        // connection; a v5 client gets DISCONNECT 0x82 with the reason
+        broker.decodeFailed(
+            id,
+            new MqttDecodeException(
+                ReasonCode.PROTOCOL_ERROR,
+                "sequence number "
+                    + seq
+                    + " is "
+                    + Sequencer.WINDOW
+                    + " or more ahead of the next expected one"));
+      }
+    } else {
+      handleText(id, m.matches() ? m.group(2) : body);
+    }
+    flush(event);
+    return response(200, Map.of(), null);
+  }
+
+  /**
+   * The query parameters of the connection's {@code $connect} (empty when it had none), kept for
+   * authentication of its CONNECT in {@code $default}.
+   */
+  public Map<String, String> queryParameters(ConnectionId id) {
+    return sequencer == null ? Map.of() : sequencer.handshake(id);
+  }
+
+  /** One message's packets (base64, no prefix) through the engine. */
+  private void handleText(ConnectionId id, String text) {
     ConnectionRecord rec = stores.connections().get(id);
     MqttVersion version = rec == null ? null : rec.version();
     try {
       byte[] bytes;
       try {
-        bytes = TextProfile.decode(event.body() == null ? "" : event.body());
+        bytes = TextProfile.decode(text);
       } catch (IllegalArgumentException e) {
         throw MqttDecodeException.malformed("the text message is not base64: " + e.getMessage());
       }
@@ -198,8 +302,6 @@ public final class WebSocketEdge {
     } catch (MqttDecodeException e) {
       broker.decodeFailed(id, e);
     }
-    flush(event);
-    return response(200, Map.of(), null);
   }
 
   /** {@code $disconnect}: the connection is gone; the engine settles its will and session. */
@@ -210,9 +312,75 @@ public final class WebSocketEdge {
         event.connectionId(),
         event.disconnectStatusCode(),
         event.disconnectReason());
-    broker.connectionLost(new ConnectionId(event.connectionId()));
+    ConnectionId id = new ConnectionId(event.connectionId());
+    broker.connectionLost(id);
+    if (sequencer != null) {
+      sequencer.forget(id);
+    }
     flush(event);
     return response(200, Map.of(), null);
+  }
+
+  /** What one sweep did, for logs and tests. */
+  public record SweepReport(int deadTasks, int connectionsOfDeadTasks, int sequenceGaps) {}
+
+  /**
+   * The scheduled sweep (docs/sweeper.md): the engine's timers at {@code now} (keepalive expiry
+   * [MQTT-3.1.2-22], CONNECT timeout, delayed wills [MQTT-3.1.3-9], session expiry
+   * [MQTT-3.1.2-23]); connections of bridge tasks whose registration expired are lost (their wills
+   * fire [MQTT-3.1.2-8]); connections whose sequence gap outlived {@link Sequencer#GAP_TIMEOUT} are
+   * closed. What that sends goes to each API Gateway connection's recorded callback URL.
+   */
+  public SweepReport sweep(Instant now) {
+    int[] counts = new int[3];
+    outbound.resolvingEndpoints(
+        this::endpointOf,
+        () -> {
+          broker.runTimers(now);
+          if (tasks != null) {
+            for (String task : tasks.expired(now)) {
+              counts[0]++;
+              for (ConnectionId c : tasks.connectionsOf(task)) {
+                counts[1]++;
+                broker.connectionLost(c);
+              }
+              tasks.deregister(task);
+            }
+          }
+          if (sequencer != null) {
+            for (ConnectionId c : sequencer.gapsTimedOut(now)) {
+              counts[2]++;
+              // a message the client sent never reached the server: the connection closes, the
+              // client reconnects and resends what was not acknowledged [MQTT-4.4.0-1]
+              broker.decodeFailed(
+                  c,
+                  new MqttDecodeException(
+                      ReasonCode.UNSPECIFIED_ERROR,
+                      "a sequenced message did not arrive within "
+                          + Sequencer.GAP_TIMEOUT.toSeconds()
+                          + " s"));
+              sequencer.forget(c);
+            }
+          }
+        });
+    outbound.flush(callbackOverride, broker::connectionLost);
+    return new SweepReport(counts[0], counts[1], counts[2]);
+  }
+
+  /** The Management API endpoint recorded on an API Gateway connection, or null. */
+  private URI endpointOf(ConnectionId id) {
+    if (callbackOverride != null) {
+      return callbackOverride;
+    }
+    ConnectionRecord rec = stores.connections().get(id);
+    if (rec == null || !rec.edge().startsWith(APIGW_EDGE_PREFIX)) {
+      return null;
+    }
+    try {
+      return URI.create(rec.edge().substring(APIGW_EDGE_PREFIX.length()));
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   private void flush(WebSocketEvent event) {

@@ -8,11 +8,14 @@ import dev.stratus.core.ConnectionId;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
 
 /**
  * Which bridge task holds a connection, and where that task's internal {@code @connections}
@@ -39,9 +42,87 @@ public final class BridgeTasks {
       Pattern.compile("(bridge-[A-Za-z0-9]{1,32})-[0-9a-f]+");
 
   private final TableClient table;
+  private final TableClient connections;
 
   public BridgeTasks(DynamoDbClient client, String tablePrefix) {
     this.table = new TableClient(client, StratusTables.TASKS.name(tablePrefix));
+    this.connections = new TableClient(client, StratusTables.CONNECTIONS.name(tablePrefix));
+  }
+
+  /**
+   * The tasks whose registration expired at {@code now} but is still in the table (TTL deletes it
+   * late): tasks that died without deregistering. Scans the tasks table, one small item per task.
+   */
+  public List<String> expired(Instant now) {
+    List<String> dead = new ArrayList<>();
+    Map<String, AttributeValue> start = null;
+    do {
+      Map<String, AttributeValue> from = start;
+      ScanResponse r =
+          table.call(
+              "scan tasks",
+              () ->
+                  table.client.scan(
+                      b -> {
+                        b.tableName(table.name)
+                            .filterExpression("#ttl <= :now")
+                            .expressionAttributeNames(Map.of("#ttl", "ttl"))
+                            .expressionAttributeValues(Map.of(":now", n(now.getEpochSecond())))
+                            .consistentRead(true);
+                        if (from != null) {
+                          b.exclusiveStartKey(from);
+                        }
+                      }));
+      for (Map<String, AttributeValue> item : r.items()) {
+        String pk = str(item, "pk");
+        if (pk != null && pk.startsWith("T#")) {
+          dead.add(pk.substring(2));
+        }
+      }
+      start =
+          r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty() ? r.lastEvaluatedKey() : null;
+    } while (start != null);
+    return dead;
+  }
+
+  /**
+   * The connections recorded as held by a task: a scan of the connections table filtered by the
+   * task's connection id prefix. Costs a read of the whole table, so it is for a task found dead
+   * ({@link #expired}), a rare event, never for the message path.
+   */
+  public List<ConnectionId> connectionsOf(String taskId) {
+    if (!isTaskId(taskId)) {
+      throw new IllegalArgumentException("not a bridge task id: " + taskId);
+    }
+    List<ConnectionId> held = new ArrayList<>();
+    Map<String, AttributeValue> start = null;
+    do {
+      Map<String, AttributeValue> from = start;
+      ScanResponse r =
+          connections.call(
+              "scan connections of " + taskId,
+              () ->
+                  connections.client.scan(
+                      b -> {
+                        b.tableName(connections.name)
+                            .filterExpression("begins_with(pk, :p)")
+                            .projectionExpression("pk")
+                            .expressionAttributeValues(Map.of(":p", s("K#" + taskId + "-")))
+                            .consistentRead(true);
+                        if (from != null) {
+                          b.exclusiveStartKey(from);
+                        }
+                      }));
+      for (Map<String, AttributeValue> item : r.items()) {
+        ConnectionId id = new ConnectionId(str(item, "pk").substring(2));
+        if (taskId.equals(taskOf(id))) {
+          held.add(id);
+        }
+      }
+      start =
+          r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty() ? r.lastEvaluatedKey() : null;
+    } while (start != null);
+    return held;
   }
 
   /** True when {@code taskId} has the form of a bridge task id. */

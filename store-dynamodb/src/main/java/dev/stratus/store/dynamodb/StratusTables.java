@@ -127,9 +127,25 @@ public final class StratusTables {
   public static final Table TASKS =
       new Table("tasks", "TasksTable", s("pk"), null, List.of(), "ttl");
 
+  /**
+   * The sequencers of the API Gateway edge (functions' {@code Sequencer}, docs/ordering.md): per
+   * connection ({@code pk}) one state item ({@code sk} 0: the next expected sequence number and a
+   * lease lock) and the messages that arrived before their predecessors ({@code sk} their sequence
+   * number). Parked messages carry {@code parkShard}/{@code parkedAt} for the sparse "parked" index
+   * the sweeper reads to find gaps; everything expires by TTL after the longest connection.
+   */
+  public static final Table SEQUENCES =
+      new Table(
+          "sequences",
+          "SequencesTable",
+          s("pk"),
+          n("sk"),
+          List.of(new Index("parked", s("parkShard"), n("parkedAt"))),
+          "ttl");
+
   /** Every table, in a stable order. */
   public static final List<Table> ALL =
-      List.of(SESSIONS, SUBSCRIPTIONS, RETAINED, IN_FLIGHT, QUEUES, CONNECTIONS, TASKS);
+      List.of(SESSIONS, SUBSCRIPTIONS, RETAINED, IN_FLIGHT, QUEUES, CONNECTIONS, TASKS, SEQUENCES);
 
   private StratusTables() {}
 

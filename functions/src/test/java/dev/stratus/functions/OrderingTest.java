@@ -1,0 +1,395 @@
+package dev.stratus.functions;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stratus.codec.Bytes;
+import dev.stratus.codec.Connect;
+import dev.stratus.codec.Disconnect;
+import dev.stratus.codec.FrameResult;
+import dev.stratus.codec.Framer;
+import dev.stratus.codec.MqttDecodeException;
+import dev.stratus.codec.MqttVersion;
+import dev.stratus.codec.Packet;
+import dev.stratus.codec.PacketDecoder;
+import dev.stratus.codec.PacketEncoder;
+import dev.stratus.codec.Properties;
+import dev.stratus.codec.PubAck;
+import dev.stratus.codec.Publish;
+import dev.stratus.codec.QoS;
+import dev.stratus.codec.ReasonCode;
+import dev.stratus.codec.RetainHandling;
+import dev.stratus.codec.SubAck;
+import dev.stratus.codec.Subscribe;
+import dev.stratus.codec.TopicFilter;
+import dev.stratus.codec.TopicName;
+import dev.stratus.codec.TopicSubscription;
+import dev.stratus.core.BrokerConfig;
+import dev.stratus.core.ConnectionId;
+import dev.stratus.core.auth.Authenticator;
+import dev.stratus.core.auth.Authorizer;
+import dev.stratus.store.dynamodb.BridgeTasks;
+import dev.stratus.store.dynamodb.DynamoDbStores;
+import dev.stratus.store.dynamodb.LocalDynamo;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+
+/**
+ * The sequence prefix (docs/ordering.md) at the handler level: several independent edges (as
+ * several Lambda containers would be) on one DynamoDB Local, invoking {@code $default} concurrently
+ * on a shuffled order of one client's sequenced messages.
+ */
+class OrderingTest {
+  private static final Path EVENTS = Path.of("..", "events");
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String PUB = "PubAAAAAAAAAAA=";
+  private static final String SUB = "SubAAAAAAAAAAA=";
+
+  /** A clock the tests move by hand; the engine and the sequencer read it. */
+  static final class ManualClock implements InstantSource {
+    private final AtomicLong millis =
+        new AtomicLong(Instant.parse("2026-11-22T02:00:00Z").toEpochMilli());
+
+    @Override
+    public Instant instant() {
+      return Instant.ofEpochMilli(millis.get());
+    }
+
+    void advance(Duration d) {
+      millis.addAndGet(d.toMillis());
+    }
+  }
+
+  private final FakeManagementApi api = new FakeManagementApi();
+  private final ManualClock clock = new ManualClock();
+  private DynamoDbClient dynamo;
+  private String prefix;
+  private SdkHttpClient http;
+
+  @BeforeEach
+  void setUp() {
+    dynamo = LocalDynamo.client();
+    prefix = LocalDynamo.newPrefix(dynamo);
+    http = UrlConnectionHttpClient.create();
+  }
+
+  @AfterEach
+  void tearDown() {
+    api.close();
+    dynamo.close();
+    http.close();
+  }
+
+  /** One more container: its own engine, outbound and sequencer, the shared tables. */
+  private WebSocketEdge edge(InstantSource edgeClock) {
+    ManagementApiOutbound outbound =
+        new ManagementApiOutbound(
+            url -> client(url), url -> client(url), new BridgeTasks(dynamo, prefix), edgeClock);
+    return new WebSocketEdge(
+        BrokerConfig.development(),
+        DynamoDbStores.create(dynamo, prefix),
+        outbound,
+        Authenticator.ALLOW_ALL,
+        Authorizer.ALLOW_ALL,
+        api.endpoint("dev"),
+        new Sequencer(dynamo, prefix, edgeClock),
+        new BridgeTasks(dynamo, prefix),
+        edgeClock);
+  }
+
+  private ApiGatewayManagementApiClient client(URI url) {
+    return ApiGatewayManagementApiClient.builder()
+        .endpointOverride(url)
+        .region(Region.US_EAST_1)
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("t", "t")))
+        .httpClient(http)
+        .build();
+  }
+
+  @Test
+  void shuffledConcurrentSequencedPublishesArriveInOrderEachOnce() throws Exception {
+    int n = 300;
+    List<WebSocketEdge> edges = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      edges.add(edge(InstantSource.system()));
+    }
+    subscribe(edges.get(0));
+
+    // the publisher's whole conversation, prefixed: 1 is CONNECT, 2..n+1 QoS 1 PUBLISH "m<i>"
+    open(edges.get(1), PUB, Map.of());
+    List<String> bodies = new ArrayList<>();
+    bodies.add("1:" + encode(connect("pub")));
+    for (int i = 1; i <= n; i++) {
+      bodies.add((i + 1) + ":" + encode(publish(i, "m" + i)));
+    }
+    List<String> shuffled = new ArrayList<>(bodies);
+    Collections.shuffle(shuffled, new Random(42));
+    // a few duplicates, also in random places: each is ignored whichever copy runs first
+    for (int d : List.of(1, 2, 50, n / 2, n)) {
+      shuffled.add(new Random(d).nextInt(shuffled.size()), bodies.get(d));
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<?>> calls = new ArrayList<>();
+      for (int i = 0; i < shuffled.size(); i++) {
+        DefaultHandler handler = new DefaultHandler(edges.get(i % edges.size()));
+        String body = shuffled.get(i);
+        calls.add(pool.submit(() -> invoke(handler, message(PUB, body))));
+      }
+      for (Future<?> f : calls) {
+        f.get();
+      }
+    } finally {
+      pool.shutdown();
+    }
+
+    List<String> payloads = new ArrayList<>();
+    for (Packet p : received(SUB)) {
+      payloads.add(assertInstanceOf(Publish.class, p).payload().asUtf8());
+    }
+    List<String> expected = new ArrayList<>();
+    for (int i = 1; i <= n; i++) {
+      expected.add("m" + i);
+    }
+    assertEquals(expected, payloads, "in the order sent, each once [MQTT-4.6.0-5]");
+    List<Integer> acks = new ArrayList<>();
+    for (Packet p : received(PUB)) {
+      if (p instanceof PubAck a) {
+        acks.add(a.packetId());
+      }
+    }
+    List<Integer> expectedAcks = new ArrayList<>();
+    for (int i = 1; i <= n; i++) {
+      expectedAcks.add(i);
+    }
+    assertEquals(expectedAcks, acks, "one PUBACK per PUBLISH, in order [MQTT-4.6.0-2]");
+
+    // a late duplicate after everything is ignored; an unprefixed message is handled at once
+    invoke(new DefaultHandler(edges.get(2)), message(PUB, bodies.get(7)));
+    assertEquals(List.of(), received(SUB));
+    invoke(new DefaultHandler(edges.get(3)), message(PUB, encode(publish(n + 1, "loose"))));
+    Publish loose = assertInstanceOf(Publish.class, single(received(SUB)));
+    assertEquals("loose", loose.payload().asUtf8());
+  }
+
+  @Test
+  void aGapThatOutlivesTheTimeoutClosesTheConnectionAtTheSweep() throws Exception {
+    WebSocketEdge edge = edge(clock);
+    subscribe(edge);
+    open(edge, PUB, Map.of());
+    invoke(new DefaultHandler(edge), message(PUB, "1:" + encode(connect("pub"))));
+    received(PUB); // CONNACK
+    // 2 never comes: 3 and 4 wait
+    invoke(new DefaultHandler(edge), message(PUB, "3:" + encode(publish(2, "m2"))));
+    invoke(new DefaultHandler(edge), message(PUB, "4:" + encode(publish(3, "m3"))));
+    assertEquals(List.of(), received(SUB), "nothing overtakes the missing message");
+
+    clock.advance(Sequencer.GAP_TIMEOUT.minusSeconds(1));
+    assertEquals(0, new SweeperHandlerRun(edge, clock).run().sequenceGaps());
+    assertFalse(api.deleted(PUB));
+
+    clock.advance(Duration.ofSeconds(2));
+    assertEquals(1, new SweeperHandlerRun(edge, clock).run().sequenceGaps());
+    Disconnect d = assertInstanceOf(Disconnect.class, single(received(PUB)));
+    assertEquals(ReasonCode.UNSPECIFIED_ERROR, d.reasonCode());
+    assertTrue(api.deleted(PUB));
+    assertEquals(List.of(), received(SUB), "the waiting messages are dropped, not delivered");
+    assertEquals(0, new SweeperHandlerRun(edge, clock).run().sequenceGaps(), "forgotten");
+  }
+
+  @Test
+  void aFillGapDeliversTheWaitingMessagesInOrder() throws Exception {
+    WebSocketEdge edge = edge(clock);
+    subscribe(edge);
+    open(edge, PUB, Map.of());
+    invoke(new DefaultHandler(edge), message(PUB, "1:" + encode(connect("pub"))));
+    invoke(new DefaultHandler(edge), message(PUB, "4:" + encode(publish(3, "m3"))));
+    invoke(new DefaultHandler(edge), message(PUB, "3:" + encode(publish(2, "m2"))));
+    assertEquals(List.of(), received(SUB));
+    invoke(new DefaultHandler(edge), message(PUB, "2:" + encode(publish(1, "m1"))));
+    List<String> payloads =
+        received(SUB).stream().map(p -> ((Publish) p).payload().asUtf8()).toList();
+    assertEquals(List.of("m1", "m2", "m3"), payloads);
+    clock.advance(Sequencer.GAP_TIMEOUT.plusSeconds(5));
+    assertEquals(0, new SweeperHandlerRun(edge, clock).run().sequenceGaps(), "no gap left");
+  }
+
+  @Test
+  void aNumberTooFarAheadClosesWithProtocolError() throws Exception {
+    WebSocketEdge edge = edge(clock);
+    open(edge, PUB, Map.of());
+    invoke(new DefaultHandler(edge), message(PUB, "1:" + encode(connect("pub"))));
+    received(PUB);
+    long tooFar = 2 + Sequencer.WINDOW;
+    invoke(new DefaultHandler(edge), message(PUB, tooFar + ":" + encode(publish(1, "x"))));
+    Disconnect d = assertInstanceOf(Disconnect.class, single(received(PUB)));
+    assertEquals(ReasonCode.PROTOCOL_ERROR, d.reasonCode());
+    assertTrue(api.deleted(PUB));
+  }
+
+  @Test
+  void connectKeepsTheQueryParametersUntilDisconnect() throws Exception {
+    WebSocketEdge edge = edge(clock);
+    open(edge, PUB, Map.of("token", "abc", "client", "web"));
+    assertEquals(
+        Map.of("token", "abc", "client", "web"), edge.queryParameters(new ConnectionId(PUB)));
+    ObjectNode bye = fixture("disconnect.json", PUB);
+    invoke(new DisconnectHandler(edge), bye);
+    assertEquals(Map.of(), edge.queryParameters(new ConnectionId(PUB)));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  /** Runs the sweeper handler class as the schedule would, at the manual clock's time. */
+  private record SweeperHandlerRun(WebSocketEdge edge, InstantSource clock) {
+    WebSocketEdge.SweepReport run() throws IOException {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      new SweeperHandler(edge, clock)
+          .handleRequest(
+              new ByteArrayInputStream(
+                  java.nio.file.Files.readAllBytes(EVENTS.resolve("scheduled-sweep.json"))),
+              out,
+              null);
+      JsonNode r = JSON.readTree(out.toByteArray());
+      return new WebSocketEdge.SweepReport(
+          r.get("deadTasks").asInt(),
+          r.get("connectionsOfDeadTasks").asInt(),
+          r.get("sequenceGaps").asInt());
+    }
+  }
+
+  /** SUB connects (unprefixed messages) and subscribes to t/# at QoS 0. */
+  private void subscribe(WebSocketEdge edge) throws IOException {
+    open(edge, SUB, Map.of());
+    invoke(new DefaultHandler(edge), message(SUB, encode(connect("sub"))));
+    invoke(
+        new DefaultHandler(edge),
+        message(
+            SUB,
+            encode(
+                new Subscribe(
+                    1,
+                    List.of(
+                        new TopicSubscription(
+                            TopicFilter.of("t/#"),
+                            QoS.AT_MOST_ONCE,
+                            false,
+                            false,
+                            RetainHandling.SEND)),
+                    Properties.NONE))));
+    List<Packet> answers = received(SUB);
+    assertInstanceOf(SubAck.class, answers.get(answers.size() - 1));
+  }
+
+  private void open(WebSocketEdge edge, String id, Map<String, String> query) throws IOException {
+    api.live(id);
+    ObjectNode e = fixture("connect.json", id);
+    ObjectNode q = e.putObject("queryStringParameters");
+    query.forEach(q::put);
+    assertEquals(200, invoke(new ConnectHandler(edge), e).get("statusCode").asInt());
+  }
+
+  private static Connect connect(String clientId) {
+    return new Connect(MqttVersion.V5, clientId, true, 60, null, null, null, Properties.NONE);
+  }
+
+  private static Publish publish(int packetId, String payload) {
+    return new Publish(
+        TopicName.of("t/order"),
+        QoS.AT_LEAST_ONCE,
+        false,
+        false,
+        packetId,
+        Bytes.utf8(payload),
+        Properties.NONE);
+  }
+
+  private static String encode(Packet p) {
+    return TextProfile.encode(PacketEncoder.encode(p, MqttVersion.V5));
+  }
+
+  private static ObjectNode message(String id, String body) {
+    try {
+      ObjectNode e = fixture("default-pingreq.json", id);
+      e.put("body", body);
+      return e;
+    } catch (IOException ex) {
+      throw new UncheckedIOException(ex);
+    }
+  }
+
+  private static ObjectNode fixture(String name, String connectionId) throws IOException {
+    ObjectNode e = (ObjectNode) JSON.readTree(EVENTS.resolve(name).toFile());
+    ((ObjectNode) e.get("requestContext")).put("connectionId", connectionId);
+    return e;
+  }
+
+  private static JsonNode invoke(RequestStreamHandler handler, JsonNode event) {
+    try {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      handler.handleRequest(new ByteArrayInputStream(JSON.writeValueAsBytes(event)), out, null);
+      JsonNode r = JSON.readTree(out.toByteArray());
+      assertEquals(200, r.get("statusCode").asInt());
+      return r;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private List<Packet> received(String id) {
+    List<Packet> all = new ArrayList<>();
+    for (byte[] posted : api.take(id)) {
+      ByteBuffer in =
+          ByteBuffer.wrap(TextProfile.decode(new String(posted, StandardCharsets.US_ASCII)));
+      Framer framer = new Framer(1 << 20);
+      try {
+        while (in.hasRemaining()) {
+          FrameResult.Frame f = assertInstanceOf(FrameResult.Frame.class, framer.next(in));
+          all.add(PacketDecoder.decode(f.packet(), MqttVersion.V5));
+        }
+      } catch (MqttDecodeException e) {
+        throw new AssertionError(e);
+      }
+    }
+    return all;
+  }
+
+  private static Packet single(List<Packet> packets) {
+    assertEquals(1, packets.size(), packets.toString());
+    return packets.get(0);
+  }
+}
