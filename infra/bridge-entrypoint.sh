@@ -9,7 +9,29 @@
 # address nobody can reach. STRATUS_BIND_HOST overrides the lookup.
 set -euo pipefail
 
+# The task's private address from the ECS task metadata endpoint (v4: this container's
+# Networks[0].IPv4Addresses[0]), read with bash's /dev/tcp so the image needs no curl or jq.
+metadata_address() {
+  local uri="${ECS_CONTAINER_METADATA_URI_V4:-}" hostport path body
+  [ -n "$uri" ] || return 0
+  uri="${uri#http://}"
+  hostport="${uri%%/*}"
+  path="/${uri#*/}"
+  local host="${hostport%%:*}" port=80
+  [ "$host" = "$hostport" ] || port="${hostport##*:}"
+  { exec 3<>"/dev/tcp/$host/$port"; } 2>/dev/null || return 0
+  printf 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n' "$path" "$hostport" >&3
+  body="$(timeout 5 cat <&3 || true)"
+  exec 3<&-
+  if [[ "$body" =~ \"IPv4Addresses\":[[:space:]]*\[[[:space:]]*\"([0-9.]+)\" ]]; then
+    echo "${BASH_REMATCH[1]}"
+  fi
+}
+
 host="${STRATUS_BIND_HOST:-}"
+if [ -z "$host" ]; then
+  host="$(metadata_address)"
+fi
 if [ -z "$host" ]; then
   host="$(hostname -i | awk '{print $1}')"
 fi
@@ -17,6 +39,8 @@ if [ -z "$host" ]; then
   echo "stratus-entrypoint: cannot find this task's private address; set STRATUS_BIND_HOST" >&2
   exit 2
 fi
+
+printf '%s\n' "$host" >/tmp/stratus-bind-host # for infra/healthcheck.sh
 
 args=(
   --host "$host"
