@@ -230,8 +230,10 @@ public final class StratusTables {
 
   /**
    * The tables as the {@code Resources} entries of a SAM/CloudFormation template, table names built
-   * from a {@code TablePrefix} parameter. This is what {@code template.yaml} must declare; a test
-   * compares the two once the template has tables.
+   * from a {@code TablePrefix} parameter, deletion protection from a {@code
+   * TableDeletionProtection} parameter, with point-in-time recovery. {@code template.yaml} carries
+   * exactly this between its generated-block markers (deploy-check's {@code GeneratedBlocks} writes
+   * and checks it).
    */
   public static String cloudFormationYaml() {
     StringBuilder y = new StringBuilder();
@@ -241,6 +243,9 @@ public final class StratusTables {
       y.append("    Properties:\n");
       y.append("      TableName: !Sub ${TablePrefix}").append(t.suffix()).append('\n');
       y.append("      BillingMode: PAY_PER_REQUEST\n");
+      y.append("      DeletionProtectionEnabled: !Ref TableDeletionProtection\n");
+      y.append("      PointInTimeRecoverySpecification:\n");
+      y.append("        PointInTimeRecoveryEnabled: true\n");
       y.append("      AttributeDefinitions:\n");
       for (Attribute a : t.keyAttributes()) {
         y.append("        - AttributeName: ").append(a.name()).append('\n');
