@@ -44,10 +44,19 @@ public final class Harness implements Outbound {
 
   /** A new network connection; nothing is sent yet. */
   public TestClient client(MqttVersion version) {
+    return client(version, null, null);
+  }
+
+  /**
+   * A new connection as an edge that verified a client certificate (its mapped user name) or
+   * received a bearer token outside CONNECT would open it; either may be null.
+   */
+  public TestClient client(MqttVersion version, String certificateSubject, String bearerToken) {
     ConnectionId id = new ConnectionId("test-" + ids.incrementAndGet());
     TestClient c = new TestClient(this, id, version);
     clients.put(id, c);
-    broker.connectionOpened(new ConnectionInfo(id, "test-edge", "127.0.0.1:" + id, null));
+    broker.connectionOpened(
+        new ConnectionInfo(id, "test-edge", "127.0.0.1:" + id, certificateSubject, bearerToken));
     return c;
   }
 

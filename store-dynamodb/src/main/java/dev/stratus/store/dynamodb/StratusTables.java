@@ -127,9 +127,15 @@ public final class StratusTables {
   public static final Table TASKS =
       new Table("tasks", "TasksTable", s("pk"), null, List.of(), "ttl");
 
+  /** Broker users and their password hashes ({@link DynamoDbUserStore}). */
+  public static final Table USERS = new Table("users", "UsersTable", s("pk"), null, List.of(), null);
+
+  /** ACL rules managed by {@code ./stratus acl} ({@link DynamoDbAclStore}). */
+  public static final Table ACL = new Table("acl", "AclTable", s("pk"), s("sk"), List.of(), null);
+
   /** Every table, in a stable order. */
   public static final List<Table> ALL =
-      List.of(SESSIONS, SUBSCRIPTIONS, RETAINED, IN_FLIGHT, QUEUES, CONNECTIONS, TASKS);
+      List.of(SESSIONS, SUBSCRIPTIONS, RETAINED, IN_FLIGHT, QUEUES, CONNECTIONS, TASKS, USERS, ACL);
 
   private StratusTables() {}
 
