@@ -48,8 +48,7 @@ public final class DynamoDbAclStore implements AclStore {
     for (Map<String, AttributeValue> item :
         table.scanAll("list ACL rules", ScanRequest.builder().tableName(table.name).build())) {
       try {
-        rules.addAll(
-            AclFile.parse(table.name, List.of(str(item, "pk"), str(item, "sk"))));
+        rules.addAll(AclFile.parse(table.name, List.of(str(item, "pk"), str(item, "sk"))));
       } catch (AclFile.AclSyntaxException e) {
         throw new StoreException("unreadable ACL rule in " + table.name + ": " + e.getMessage(), e);
       }

@@ -25,8 +25,8 @@ import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
  * roles  SS  role names; absent when none (a string set cannot be empty)
  * </pre>
  *
- * A login is one strongly consistent GetItem (so a removed user or changed password takes effect
- * at the next CONNECT); {@link #list} scans the table, for {@code ./stratus users list}.
+ * A login is one strongly consistent GetItem (so a removed user or changed password takes effect at
+ * the next CONNECT); {@link #list} scans the table, for {@code ./stratus users list}.
  */
 public final class DynamoDbUserStore implements UserStore {
   private final TableClient table;
@@ -51,9 +51,7 @@ public final class DynamoDbUserStore implements UserStore {
                     .client
                     .getItem(
                         b ->
-                            b.tableName(table.name)
-                                .key(Map.of("pk", s(name)))
-                                .consistentRead(true))
+                            b.tableName(table.name).key(Map.of("pk", s(name))).consistentRead(true))
                     .item());
     return item == null || item.isEmpty() ? null : fromItem(item);
   }

@@ -128,7 +128,8 @@ public final class StratusTables {
       new Table("tasks", "TasksTable", s("pk"), null, List.of(), "ttl");
 
   /** Broker users and their password hashes ({@link DynamoDbUserStore}). */
-  public static final Table USERS = new Table("users", "UsersTable", s("pk"), null, List.of(), null);
+  public static final Table USERS =
+      new Table("users", "UsersTable", s("pk"), null, List.of(), null);
 
   /** ACL rules managed by {@code ./stratus acl} ({@link DynamoDbAclStore}). */
   public static final Table ACL = new Table("acl", "AclTable", s("pk"), s("sk"), List.of(), null);
