@@ -17,6 +17,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Username/password authentication from a file of {@code username:sha256hex} lines (the SHA-256 of
@@ -32,12 +33,14 @@ public final class PasswordFile implements Authenticator {
   public static final Authorizer AUTHENTICATED_MAY_ALL =
       new Authorizer() {
         @Override
-        public boolean mayPublish(String clientId, String username, TopicName topic) {
+        public boolean mayPublish(
+            String clientId, String username, Set<String> roles, TopicName topic) {
           return true;
         }
 
         @Override
-        public boolean maySubscribe(String clientId, String username, TopicFilter filter) {
+        public boolean maySubscribe(
+            String clientId, String username, Set<String> roles, TopicFilter filter) {
           return true;
         }
       };

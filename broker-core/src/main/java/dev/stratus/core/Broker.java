@@ -99,6 +99,14 @@ public final class Broker implements Inbound {
   private final LongAdder messagesReceived = new LongAdder();
   private final LongAdder messagesSent = new LongAdder();
   private final LongAdder messagesDropped = new LongAdder();
+  private final LongAdder connectsRefused = new LongAdder();
+  private final LongAdder publishesDenied = new LongAdder();
+  private final LongAdder subscriptionsDenied = new LongAdder();
+  private final LongAdder deliveriesDenied = new LongAdder();
+  private final LongAdder rateLimited = new LongAdder();
+  private final boolean checksReceive;
+  private final ConcurrentHashMap<ConnectionId, TokenBucket> publishBuckets =
+      new ConcurrentHashMap<>();
 
   public Broker(
       BrokerConfig config,
@@ -114,6 +122,7 @@ public final class Broker implements Inbound {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
     this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
+    this.checksReceive = authorizer.checksReceive();
     if (!config.developmentMode()
         && (authenticator == Authenticator.ALLOW_ALL || authorizer == Authorizer.ALLOW_ALL)) {
       throw new IllegalArgumentException(
@@ -130,16 +139,38 @@ public final class Broker implements Inbound {
     return config;
   }
 
-  /** Counters since this engine started, as published under {@code $SYS/broker/}. */
+  /**
+   * Counters since this engine started, as published under {@code $SYS/broker/}.
+   *
+   * @param connectsRefused CONNECTs answered with a refusing CONNACK (credentials, ACL on the will,
+   *     takeover by another user, limits)
+   * @param publishesDenied PUBLISH packets and wills refused by the authorizer
+   * @param subscriptionsDenied topic filters refused by the authorizer (SUBACK 0x87)
+   * @param deliveriesDenied messages not delivered for lack of the receive right
+   * @param rateLimited connections closed for exceeding the publish rate
+   */
   public record Stats(
-      long messagesReceived, long messagesSent, long messagesDropped, int clientsConnected) {}
+      long messagesReceived,
+      long messagesSent,
+      long messagesDropped,
+      int clientsConnected,
+      long connectsRefused,
+      long publishesDenied,
+      long subscriptionsDenied,
+      long deliveriesDenied,
+      long rateLimited) {}
 
   public Stats stats() {
     return new Stats(
         messagesReceived.sum(),
         messagesSent.sum(),
         messagesDropped.sum(),
-        connections.connectedCount());
+        connections.connectedCount(),
+        connectsRefused.sum(),
+        publishesDenied.sum(),
+        subscriptionsDenied.sum(),
+        deliveriesDenied.sum(),
+        rateLimited.sum());
   }
 
   private ReentrantLock lockOf(String clientId) {
@@ -154,7 +185,12 @@ public final class Broker implements Inbound {
     Instant now = clock.instant();
     connections.put(
         ConnectionRecord.opened(
-            info.id(), info.edge(), info.remoteAddress(), info.certificateSubject(), now));
+            info.id(),
+            info.edge(),
+            info.remoteAddress(),
+            info.certificateSubject(),
+            info.bearerToken(),
+            now));
     // a connection that never sends CONNECT is closed after connectTimeout, by runTimers()
     connections.setDeadline(info.id(), now.plus(config.connectTimeout()));
   }
@@ -263,7 +299,7 @@ public final class Broker implements Inbound {
 
   @Override
   public void connectionLost(ConnectionId id) {
-    ConnectionRecord rec = connections.remove(id);
+    ConnectionRecord rec = removeConnection(id);
     if (rec == null || !rec.isConnected()) {
       return; // never connected, or already handled (DISCONNECT, takeover, keepalive)
     }
@@ -272,8 +308,24 @@ public final class Broker implements Inbound {
   }
 
   private void dropUnconnected(ConnectionId id) {
-    connections.remove(id);
+    removeConnection(id);
     outbound.close(id);
+  }
+
+  /**
+   * Removes a connection's record, and settles what is counted per connection: its publish token
+   * bucket and, when a per-user limit is set, its user's connection count.
+   */
+  private ConnectionRecord removeConnection(ConnectionId id) {
+    ConnectionRecord rec = connections.remove(id);
+    publishBuckets.remove(id);
+    if (rec != null
+        && rec.isConnected()
+        && rec.username() != null
+        && config.maxConnectionsPerUser() > 0) {
+      connections.addUserConnections(rec.username(), -1);
+    }
+    return rec;
   }
 
   private static Instant keepAliveDeadline(Instant now, int keepAliveSeconds) {
@@ -320,9 +372,15 @@ public final class Broker implements Inbound {
                 c.username(),
                 c.password(),
                 opened.remoteAddress(),
-                opened.certificateSubject()));
+                opened.certificateSubject(),
+                opened.bearerToken()));
+    String principal;
+    Set<String> roles;
     switch (auth) {
-      case AuthResult.Accepted a -> {}
+      case AuthResult.Accepted a -> {
+        principal = a.username() != null ? a.username() : c.username();
+        roles = a.roles();
+      }
       case AuthResult.Refused r -> {
         refuse(id, v, r.reason());
         return;
@@ -332,9 +390,10 @@ public final class Broker implements Inbound {
     Will will = c.will();
     if (will != null
         && (will.topic().isSystem()
-            || !authorizer.mayPublish(clientId, c.username(), will.topic()))) {
+            || !authorizer.mayPublish(clientId, principal, roles, will.topic()))) {
       // a will the client could not publish itself is refused with the CONNECT (MQTT 5.0
       // §3.2.2.2: 0x87 Not authorized; return code 5 in 3.1.1); $ topics are the server's
+      publishesDenied.increment();
       refuse(id, v, ReasonCode.NOT_AUTHORIZED);
       return;
     }
@@ -385,12 +444,33 @@ public final class Broker implements Inbound {
                 : props.receiveMaximum(),
             props.maximumPacketSize() == null ? Long.MAX_VALUE : props.maximumPacketSize(),
             props.topicAliasMaximum() == null ? 0 : props.topicAliasMaximum(),
-            c.username());
+            principal,
+            roles,
+            null);
 
     List<Message> willsToPublish = new ArrayList<>(1);
     ReentrantLock lock = lockOf(clientId);
     lock.lock();
     try {
+      ConnectionId holder = connections.connectionOf(clientId);
+      ConnectionRecord held = holder == null ? null : connections.get(holder);
+      if (held != null && held.isConnected() && !Objects.equals(held.username(), principal)) {
+        // [MQTT-3.1.4-3] lets a new connection take over its own client id; one of another
+        // principal would kick the owner off at will, so it is refused instead (docs/security.md):
+        // 0x85 Client Identifier not valid, 3.1.1 return code 2
+        refuse(id, v, ReasonCode.CLIENT_IDENTIFIER_NOT_VALID);
+        return;
+      }
+      if (principal != null && config.maxConnectionsPerUser() > 0) {
+        long n = connections.addUserConnections(principal, 1);
+        // a takeover by the same user replaces a connection: the old one's release follows
+        boolean replacing = held != null && held.isConnected();
+        if (n > config.maxConnectionsPerUser() + (replacing ? 1 : 0)) {
+          connections.addUserConnections(principal, -1);
+          refuse(id, v, ReasonCode.QUOTA_EXCEEDED); // 0x97; 3.1.1 has no code: 3 unavailable
+          return;
+        }
+      }
       connections.put(rec);
       ConnectionId previous = connections.bind(clientId, id);
       if (previous != null && !previous.equals(id)) {
@@ -454,7 +534,7 @@ public final class Broker implements Inbound {
 
   /** Closes the connection that held the client id before [MQTT-3.1.4-3]. Called under lock. */
   private void takeOver(ConnectionId previous, boolean cleanStart, List<Message> wills) {
-    ConnectionRecord old = connections.remove(previous);
+    ConnectionRecord old = removeConnection(previous);
     if (old == null) {
       return;
     }
@@ -470,6 +550,7 @@ public final class Broker implements Inbound {
   }
 
   private void refuse(ConnectionId id, MqttVersion v, ReasonCode reason) {
+    connectsRefused.increment();
     // [MQTT-3.2.2-6] / [MQTT-3.2.2-7]: a refusing CONNACK has session present 0, then close
     outbound.send(id, PacketEncoder.encode(new ConnAck(false, reason, Properties.NONE), v));
     dropUnconnected(id);
@@ -488,7 +569,7 @@ public final class Broker implements Inbound {
       }
       rec = rec.withSessionExpiry(newExpiry);
     }
-    if (connections.remove(rec.id()) == null) {
+    if (removeConnection(rec.id()) == null) {
       return;
     }
     outbound.close(rec.id());
@@ -504,7 +585,7 @@ public final class Broker implements Inbound {
    */
   private void protocolError(ConnectionRecord rec, ReasonCode reason, String why) {
     LOG.log(System.Logger.Level.DEBUG, "closing {0} ({1}): {2}", rec.id(), reason, why);
-    if (connections.remove(rec.id()) == null) {
+    if (removeConnection(rec.id()) == null) {
       return;
     }
     if (rec.version().isV5()) {
@@ -610,6 +691,19 @@ public final class Broker implements Inbound {
       return;
     }
     messagesReceived.increment();
+    if (config.maxPublishRate() > 0) {
+      TokenBucket bucket =
+          publishBuckets.computeIfAbsent(
+              rec.id(), k -> new TokenBucket(config.maxPublishRate(), config.publishBurst(), now));
+      if (!bucket.take(now)) {
+        // a flood is answered by closing: v5 DISCONNECT 0x96 Message rate too high (MQTT 5.0
+        // §3.14.2.1); 3.1.1 has no reason codes, the connection is closed
+        rateLimited.increment();
+        messagesDropped.increment();
+        protocolError(rec, ReasonCode.MESSAGE_RATE_TOO_HIGH, "publish rate limit");
+        return;
+      }
+    }
 
     if (levels(topic.value()) > config.maxTopicLevels()) {
       if (v5 && p.qos() != QoS.AT_MOST_ONCE) {
@@ -621,8 +715,10 @@ public final class Broker implements Inbound {
       return;
     }
     // clients may not publish to $ topics: they are the server's [MQTT-4.7.2-1]
-    boolean allowed = !topic.isSystem() && authorizer.mayPublish(clientId, rec.username(), topic);
+    boolean allowed =
+        !topic.isSystem() && authorizer.mayPublish(clientId, rec.username(), rec.roles(), topic);
     if (!allowed) {
+      publishesDenied.increment();
       messagesDropped.increment();
       if (v5) {
         if (p.qos() != QoS.AT_MOST_ONCE) {
@@ -894,6 +990,13 @@ public final class Broker implements Inbound {
       List<Integer> subscriptionIds,
       PublishEncodings encodings,
       Instant now) {
+    if (checksReceive
+        && !authorizer.mayReceive(rec.clientId(), rec.username(), rec.roles(), m.topic())) {
+      // the receive right is checked at delivery, so that no subscription (a wildcard, a shared
+      // one, a retained message, a queued one) brings a client a topic it may not read
+      deliveriesDenied.increment();
+      return false;
+    }
     MqttVersion v = rec.version();
     byte[] bytes = null;
     ConnectionStore.OutboundAlias alias =
@@ -1129,7 +1232,9 @@ public final class Broker implements Inbound {
         codes.add(ReasonCode.TOPIC_FILTER_INVALID);
         continue;
       }
-      if (!authorizer.maySubscribe(clientId, rec.username(), filter)) {
+      if (!authorizer.maySubscribe(clientId, rec.username(), rec.roles(), filter)) {
+        // MQTT 5.0 §3.9.3: 0x87 Not authorized; 3.1.1 gets 0x80 Failure [MQTT-3.9.3-2]
+        subscriptionsDenied.increment();
         codes.add(ReasonCode.NOT_AUTHORIZED);
         continue;
       }
@@ -1260,6 +1365,9 @@ public final class Broker implements Inbound {
     if (!now.isBefore(nextSysUpdate)) {
       nextSysUpdate = now.plus(config.sysInterval());
       publishSys(now);
+      // a bucket idle long enough to be full again is the same as none: drop it, so that buckets
+      // of connections another process closed do not pile up here
+      publishBuckets.values().removeIf(b -> b.isFullAt(now));
     }
   }
 
@@ -1276,6 +1384,11 @@ public final class Broker implements Inbound {
     sys("$SYS/broker/subscriptions/count", stores.subscriptions().count(), now);
     sys("$SYS/broker/retained messages/count", stores.retained().count(), now);
     sys("$SYS/broker/uptime", Duration.between(startedAt, now).toSeconds(), now);
+    sys("$SYS/broker/clients/refused", connectsRefused.sum(), now);
+    sys("$SYS/broker/security/publishes denied", publishesDenied.sum(), now);
+    sys("$SYS/broker/security/subscriptions denied", subscriptionsDenied.sum(), now);
+    sys("$SYS/broker/security/deliveries denied", deliveriesDenied.sum(), now);
+    sys("$SYS/broker/security/rate limited", rateLimited.sum(), now);
   }
 
   private void sys(String topic, long value, Instant now) {

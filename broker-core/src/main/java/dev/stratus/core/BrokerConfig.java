@@ -27,6 +27,12 @@ import java.util.function.Consumer;
  *     has no expiry of its own, outlives its last connection
  * @param connectTimeout how long a connection may stay open without sending CONNECT
  * @param sysInterval how often the $SYS topics are published
+ * @param maxPublishRate PUBLISH packets per second one connection may send, averaged by a token
+ *     bucket of {@code publishBurst} tokens; beyond it the connection is closed (v5: DISCONNECT
+ *     0x96 Message rate too high); 0 means no limit
+ * @param publishBurst the bucket size: publishes a connection may send at once after being idle
+ * @param maxConnectionsPerUser live connections one user name may hold in this engine's stores (see
+ *     docs/security.md); one more is refused with CONNACK 0x97 Quota exceeded; 0 means no limit
  */
 public record BrokerConfig(
     boolean developmentMode,
@@ -40,7 +46,10 @@ public record BrokerConfig(
     int maxKeepAliveSeconds,
     Duration abandonedSessionExpiry,
     Duration connectTimeout,
-    Duration sysInterval) {
+    Duration sysInterval,
+    int maxPublishRate,
+    int publishBurst,
+    int maxConnectionsPerUser) {
 
   public BrokerConfig {
     Objects.requireNonNull(abandonedSessionExpiry, "abandonedSessionExpiry");
@@ -49,10 +58,17 @@ public record BrokerConfig(
     if (receiveMaximum < 1 || receiveMaximum > 65_535) {
       throw new IllegalArgumentException("receiveMaximum must be 1..65535");
     }
+    if (maxPublishRate > 0 && publishBurst < 1) {
+      throw new IllegalArgumentException("publishBurst must be at least 1");
+    }
     if (topicAliasMaximum < 0 || topicAliasMaximum > 65_535) {
       throw new IllegalArgumentException("topicAliasMaximum must be 0..65535");
     }
-    if (v3OutboundWindow < 1 || maxQueuedMessages < 0 || maxTopicLevels < 1) {
+    if (v3OutboundWindow < 1
+        || maxQueuedMessages < 0
+        || maxTopicLevels < 1
+        || maxPublishRate < 0
+        || maxConnectionsPerUser < 0) {
       throw new IllegalArgumentException("limits must be positive");
     }
   }
@@ -71,7 +87,10 @@ public record BrokerConfig(
         0,
         Duration.ofHours(24),
         Duration.ofSeconds(10),
-        Duration.ofSeconds(10));
+        Duration.ofSeconds(10),
+        0,
+        1_000,
+        0);
   }
 
   /** The defaults with development mode on: anonymous clients allowed. */
@@ -115,6 +134,19 @@ public record BrokerConfig(
     return edit(c -> c.abandonedSessionExpiry = v);
   }
 
+  /** Limits each connection to {@code perSecond} publishes on average, {@code burst} at once. */
+  public BrokerConfig withMaxPublishRate(int perSecond, int burst) {
+    return edit(
+        c -> {
+          c.maxPublishRate = perSecond;
+          c.publishBurst = burst;
+        });
+  }
+
+  public BrokerConfig withMaxConnectionsPerUser(int v) {
+    return edit(c -> c.maxConnectionsPerUser = v);
+  }
+
   /** A copy of this configuration with one change; the record's constructor validates it. */
   private BrokerConfig edit(Consumer<Draft> change) {
     Draft d = new Draft(this);
@@ -136,6 +168,9 @@ public record BrokerConfig(
     Duration abandonedSessionExpiry;
     Duration connectTimeout;
     Duration sysInterval;
+    int maxPublishRate;
+    int publishBurst;
+    int maxConnectionsPerUser;
 
     Draft(BrokerConfig c) {
       developmentMode = c.developmentMode;
@@ -150,6 +185,9 @@ public record BrokerConfig(
       abandonedSessionExpiry = c.abandonedSessionExpiry;
       connectTimeout = c.connectTimeout;
       sysInterval = c.sysInterval;
+      maxPublishRate = c.maxPublishRate;
+      publishBurst = c.publishBurst;
+      maxConnectionsPerUser = c.maxConnectionsPerUser;
     }
 
     BrokerConfig build() {
@@ -165,7 +203,10 @@ public record BrokerConfig(
           maxKeepAliveSeconds,
           abandonedSessionExpiry,
           connectTimeout,
-          sysInterval);
+          sysInterval,
+          maxPublishRate,
+          publishBurst,
+          maxConnectionsPerUser);
     }
   }
 }

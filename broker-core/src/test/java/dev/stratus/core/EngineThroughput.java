@@ -25,7 +25,11 @@ import java.util.concurrent.atomic.LongAdder;
 public final class EngineThroughput {
   private EngineThroughput() {}
 
+  /** With the argument {@code acl}: anonymous clients under the default ACL (all may do all). */
   public static void main(String[] args) {
+    boolean acl = args.length > 0 && args[0].equals("acl");
+    dev.stratus.core.auth.Security security =
+        dev.stratus.core.auth.Security.builder(InstantSource.system()).allowAnonymous(true).build();
     LongAdder sent = new LongAdder();
     Outbound counting =
         new Outbound() {
@@ -45,8 +49,8 @@ public final class EngineThroughput {
                 Stores.inMemory(),
                 counting,
                 InstantSource.system(),
-                Authenticator.ALLOW_ALL,
-                Authorizer.ALLOW_ALL);
+                acl ? security.authenticator() : Authenticator.ALLOW_ALL,
+                acl ? security.authorizer() : Authorizer.ALLOW_ALL);
         for (int i = 0; i < subscribers; i++) {
           ConnectionId id = connect(b, "s" + i);
           b.packetReceived(

@@ -18,7 +18,12 @@ public final class Harness implements Outbound {
   public final Stores stores;
   public final Broker broker;
   private final ConcurrentHashMap<ConnectionId, TestClient> clients = new ConcurrentHashMap<>();
-  private final AtomicInteger ids = new AtomicInteger();
+
+  /**
+   * Connection ids unique across harnesses, so that two harnesses on one set of shared tables (two
+   * processes) never overwrite each other's connection records.
+   */
+  private static final AtomicInteger ids = new AtomicInteger();
 
   public Harness() {
     this(BrokerConfig.development());
@@ -37,17 +42,27 @@ public final class Harness implements Outbound {
     this(config, stores, Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL);
   }
 
-  private Harness(BrokerConfig config, Stores stores, Authenticator authn, Authorizer authz) {
+  /** The engine on the given stores with this authentication and authorization. */
+  public Harness(BrokerConfig config, Stores stores, Authenticator authn, Authorizer authz) {
     this.stores = stores;
     this.broker = new Broker(config, stores, this, clock, authn, authz);
   }
 
   /** A new network connection; nothing is sent yet. */
   public TestClient client(MqttVersion version) {
+    return client(version, null, null);
+  }
+
+  /**
+   * A new connection as an edge that verified a client certificate (its mapped user name) or
+   * received a bearer token outside CONNECT would open it; either may be null.
+   */
+  public TestClient client(MqttVersion version, String certificateSubject, String bearerToken) {
     ConnectionId id = new ConnectionId("test-" + ids.incrementAndGet());
     TestClient c = new TestClient(this, id, version);
     clients.put(id, c);
-    broker.connectionOpened(new ConnectionInfo(id, "test-edge", "127.0.0.1:" + id, null));
+    broker.connectionOpened(
+        new ConnectionInfo(id, "test-edge", "127.0.0.1:" + id, certificateSubject, bearerToken));
     return c;
   }
 

@@ -426,12 +426,14 @@ class PublishSubscribeTest {
     dev.stratus.core.auth.Authorizer onlyPublic =
         new dev.stratus.core.auth.Authorizer() {
           @Override
-          public boolean mayPublish(String clientId, String username, TopicName topic) {
+          public boolean mayPublish(
+              String clientId, String username, java.util.Set<String> roles, TopicName topic) {
             return topic.value().startsWith("public/");
           }
 
           @Override
-          public boolean maySubscribe(String clientId, String username, TopicFilter filter) {
+          public boolean maySubscribe(
+              String clientId, String username, java.util.Set<String> roles, TopicFilter filter) {
             return filter.filter().startsWith("public/");
           }
         };

@@ -453,7 +453,7 @@ abstract class AdminApiContract {
     ConsoleServer c =
         ConsoleServer.builder(stores)
             .auth(AdminAuth.none(true))
-            .engine("e1", () -> new Broker.Stats(received.addAndGet(50), 7, 1, 3))
+            .engine("e1", () -> new Broker.Stats(received.addAndGet(50), 7, 1, 3, 0, 0, 0, 0, 0))
             .sampleEvery(java.time.Duration.ofMillis(100))
             .start();
     closing.add(c);

@@ -80,12 +80,14 @@ class ConsoleBrowserTest {
     Authorizer noForbidden =
         new Authorizer() {
           @Override
-          public boolean mayPublish(String clientId, String username, TopicName topic) {
+          public boolean mayPublish(
+              String clientId, String username, java.util.Set<String> roles, TopicName topic) {
             return true;
           }
 
           @Override
-          public boolean maySubscribe(String clientId, String username, TopicFilter filter) {
+          public boolean maySubscribe(
+              String clientId, String username, java.util.Set<String> roles, TopicFilter filter) {
             return !filter.value().startsWith("forbidden/");
           }
         };

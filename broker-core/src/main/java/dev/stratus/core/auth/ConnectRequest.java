@@ -8,7 +8,12 @@ import dev.stratus.codec.MqttVersion;
  *
  * @param username null when absent
  * @param password null when absent
- * @param certificateSubject the subject of a verified TLS client certificate, or null
+ * @param remoteAddress the peer as the edge reported it ({@code host:port}), for per-address
+ *     failure counting
+ * @param certificateSubject the user name an edge derived from a verified TLS client certificate
+ *     (the bridge maps a configured certificate field to it), or null
+ * @param bearerToken a token the edge received outside the CONNECT packet, e.g. the API Gateway
+ *     edge's {@code ?token=} connect query parameter, or null
  */
 public record ConnectRequest(
     String clientId,
@@ -16,4 +21,16 @@ public record ConnectRequest(
     String username,
     Bytes password,
     String remoteAddress,
-    String certificateSubject) {}
+    String certificateSubject,
+    String bearerToken) {
+
+  public ConnectRequest(
+      String clientId,
+      MqttVersion version,
+      String username,
+      Bytes password,
+      String remoteAddress,
+      String certificateSubject) {
+    this(clientId, version, username, password, remoteAddress, certificateSubject, null);
+  }
+}

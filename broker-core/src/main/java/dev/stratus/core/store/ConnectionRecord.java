@@ -5,6 +5,7 @@ import dev.stratus.core.ConnectionId;
 import dev.stratus.core.Message;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A live network connection. Before its CONNECT is accepted {@code clientId} and {@code version}
@@ -20,7 +21,12 @@ import java.util.Objects;
  *     Long.MAX_VALUE}
  * @param topicAliasMaximum the client's Topic Alias Maximum: outbound aliases allowed
  * @param certificateSubject the subject of a verified TLS client certificate, or null
- * @param username the user name it authenticated with, or null, for the authorizer
+ * @param username the principal it authenticated as (the authenticator's user name, which for a
+ *     token or certificate client differs from the CONNECT's), or null when anonymous; the
+ *     authorizer and the takeover check use it
+ * @param roles the principal's roles, for role ACL rules
+ * @param bearerToken a token the edge received with the connection (API Gateway connect query),
+ *     kept only until CONNECT is judged; null once connected
  */
 public record ConnectionRecord(
     ConnectionId id,
@@ -37,16 +43,30 @@ public record ConnectionRecord(
     int receiveMaximum,
     long maximumPacketSize,
     int topicAliasMaximum,
-    String username) {
+    String username,
+    Set<String> roles,
+    String bearerToken) {
   public ConnectionRecord {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(edge, "edge");
     Objects.requireNonNull(openedAt, "openedAt");
+    roles = roles == null ? Set.of() : Set.copyOf(roles);
   }
 
   /** A connection that sent no CONNECT yet. */
   public static ConnectionRecord opened(
       ConnectionId id, String edge, String remoteAddress, String certificateSubject, Instant at) {
+    return opened(id, edge, remoteAddress, certificateSubject, null, at);
+  }
+
+  /** A connection that sent no CONNECT yet, with a bearer token the edge received. */
+  public static ConnectionRecord opened(
+      ConnectionId id,
+      String edge,
+      String remoteAddress,
+      String certificateSubject,
+      String bearerToken,
+      Instant at) {
     return new ConnectionRecord(
         id,
         edge,
@@ -62,7 +82,9 @@ public record ConnectionRecord(
         65_535,
         Long.MAX_VALUE,
         0,
-        null);
+        null,
+        Set.of(),
+        bearerToken);
   }
 
   public boolean isConnected() {
@@ -85,7 +107,9 @@ public record ConnectionRecord(
         receiveMaximum,
         maximumPacketSize,
         topicAliasMaximum,
-        username);
+        username,
+        roles,
+        bearerToken);
   }
 
   public ConnectionRecord withSessionExpiry(long seconds) {
@@ -104,6 +128,8 @@ public record ConnectionRecord(
         receiveMaximum,
         maximumPacketSize,
         topicAliasMaximum,
-        username);
+        username,
+        roles,
+        bearerToken);
   }
 }

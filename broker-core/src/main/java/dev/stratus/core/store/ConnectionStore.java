@@ -64,4 +64,12 @@ public interface ConnectionStore {
    * open or close while a listing is paged through may or may not appear.
    */
   Page<ConnectionRecord> list(String cursor, int limit);
+
+  /**
+   * Adds {@code delta} to the number of live connections counted for a user name and returns the
+   * new count: one atomic counter per user, so that a per-user connection limit costs one write per
+   * CONNECT and per end of connection however many connections there are. The engine counts only
+   * while {@code BrokerConfig.maxConnectionsPerUser} is set.
+   */
+  long addUserConnections(String username, int delta);
 }

@@ -40,7 +40,57 @@ public abstract class ConnectionStoreContract {
         10,
         Long.MAX_VALUE,
         0,
+        null,
+        java.util.Set.of(),
         null);
+  }
+
+  @Test
+  void userConnectionCountsAreAtomicCounters() {
+    // BrokerConfig.maxConnectionsPerUser counts through this: +1 per CONNECT, -1 per end
+    assertEquals(1, store.addUserConnections("alice", 1));
+    assertEquals(2, store.addUserConnections("alice", 1));
+    assertEquals(1, store.addUserConnections("bob", 1));
+    assertEquals(1, store.addUserConnections("alice", -1));
+    assertEquals(0, store.addUserConnections("alice", -1));
+    assertEquals(1, store.addUserConnections("alice", 1));
+    // the counters are not connections
+    assertEquals(0, store.connectedCount());
+  }
+
+  @Test
+  void principalRolesAndTokenRoundTrip() {
+    // the takeover check and the ACL read the principal and roles from the stored record
+    // (docs/security.md), and an API Gateway token waits in the record until CONNECT
+    ConnectionRecord opened =
+        ConnectionRecord.opened(new ConnectionId("t"), "apigw", "10.0.0.1:1", null, "eyJ.a.b", T0);
+    store.put(opened);
+    assertEquals(opened, store.get(new ConnectionId("t")));
+    ConnectionRecord c = connected("u", "client-u");
+    ConnectionRecord withPrincipal =
+        new ConnectionRecord(
+            c.id(),
+            c.edge(),
+            c.remoteAddress(),
+            "CN=device-7",
+            c.openedAt(),
+            c.clientId(),
+            c.version(),
+            c.keepAliveSeconds(),
+            null,
+            0,
+            0,
+            c.receiveMaximum(),
+            c.maximumPacketSize(),
+            0,
+            "alice",
+            java.util.Set.of("admins", "sensors"),
+            null);
+    store.put(withPrincipal);
+    assertEquals(withPrincipal, store.get(new ConnectionId("u")));
+    // once connected the record is put without the token, which must not linger
+    store.put(connected("t", "client-t"));
+    assertEquals(null, store.get(new ConnectionId("t")).bearerToken());
   }
 
   @Test

@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
@@ -34,11 +35,14 @@ import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
  *     go), ra S remote address, cs S certificate subject, at N opened at, cid S client id,
  *     v S MqttVersion name, ka N keepalive, will M will message, wd N will delay,
  *     se N session expiry, rm N receive maximum, mps N maximum packet size, tam N topic alias
- *     maximum, user S user name (absent attributes: null or not connected);
+ *     maximum, user S the principal's user name, roles SS its roles, tok S a bearer token from the
+ *     edge awaiting CONNECT (absent attributes: null, empty or not connected);
  *     deadline N keepalive deadline and dlShard S "d" while one is set (the sparse "deadlines"
  *     index); ia M inbound aliases {alias: topic}; oa M outbound aliases {topic: alias} and
  *     oan N the last outbound alias given
  * pk "B#" client id       the binding: conn S the connection id that holds the client id
+ * pk "U#" user name       n N live connections of that user, kept only while the engine enforces
+ *                         a per-user connection limit: one atomic ADD per connect and per end
  * </pre>
  *
  * <p><b>Takeover</b> [MQTT-3.1.4-3]: {@link #bind} is one PutItem on the binding with {@code
@@ -107,6 +111,9 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
     a.put("mps", n(r.maximumPacketSize()));
     a.put("tam", n(r.topicAliasMaximum()));
     a.put("user", r.username() == null ? null : s(r.username()));
+    // a string set cannot be empty in DynamoDB: no roles is no attribute
+    a.put("roles", r.roles().isEmpty() ? null : AttributeValue.fromSs(List.copyOf(r.roles())));
+    a.put("tok", r.bearerToken() == null ? null : s(r.bearerToken()));
     return a;
   }
 
@@ -127,7 +134,9 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
         (int) num(item, "rm", 65_535),
         num(item, "mps", Long.MAX_VALUE),
         (int) num(item, "tam", 0),
-        str(item, "user"));
+        str(item, "user"),
+        item.containsKey("roles") ? Set.copyOf(item.get("roles").ss()) : Set.of(),
+        str(item, "tok"));
   }
 
   @Override
@@ -424,5 +433,24 @@ public final class DynamoDbConnectionStore implements ConnectionStore {
         cursor,
         limit,
         DynamoDbConnectionStore::fromItem);
+  }
+
+  @Override
+  public long addUserConnections(String username, int delta) {
+    Map<String, AttributeValue> after =
+        table.call(
+            "count user connections",
+            () ->
+                table
+                    .client
+                    .updateItem(
+                        b ->
+                            b.tableName(table.name)
+                                .key(Map.of("pk", s("U#" + username)))
+                                .updateExpression("ADD n :d")
+                                .expressionAttributeValues(Map.of(":d", n(delta)))
+                                .returnValues(ReturnValue.UPDATED_NEW))
+                    .attributes());
+    return num(after, "n", 0);
   }
 }

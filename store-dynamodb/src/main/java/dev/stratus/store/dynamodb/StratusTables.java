@@ -143,9 +143,26 @@ public final class StratusTables {
           List.of(new Index("parked", s("parkShard"), n("parkedAt"))),
           "ttl");
 
+  /** Broker users and their password hashes ({@link DynamoDbUserStore}). */
+  public static final Table USERS =
+      new Table("users", "UsersTable", s("pk"), null, List.of(), null);
+
+  /** ACL rules managed by {@code ./stratus acl} ({@link DynamoDbAclStore}). */
+  public static final Table ACL = new Table("acl", "AclTable", s("pk"), s("sk"), List.of(), null);
+
   /** Every table, in a stable order. */
   public static final List<Table> ALL =
-      List.of(SESSIONS, SUBSCRIPTIONS, RETAINED, IN_FLIGHT, QUEUES, CONNECTIONS, TASKS, SEQUENCES);
+      List.of(
+          SESSIONS,
+          SUBSCRIPTIONS,
+          RETAINED,
+          IN_FLIGHT,
+          QUEUES,
+          CONNECTIONS,
+          TASKS,
+          SEQUENCES,
+          USERS,
+          ACL);
 
   private StratusTables() {}
 

@@ -30,6 +30,7 @@ public final class MemoryConnectionStore implements ConnectionStore {
 
   private final ConcurrentHashMap<ConnectionId, Entry> entries = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, ConnectionId> byClient = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Long> userConnections = new ConcurrentHashMap<>();
 
   @Override
   public void put(ConnectionRecord record) {
@@ -139,6 +140,16 @@ public final class MemoryConnectionStore implements ConnectionStore {
       e.outboundAliases.put(topic, next);
       return new OutboundAlias(next, false);
     }
+  }
+
+  @Override
+  public long addUserConnections(String username, int delta) {
+    Long n = userConnections.merge(username, (long) delta, Long::sum);
+    if (n != null && n <= 0) {
+      userConnections.remove(username, n); // no entry per user who left
+      return n;
+    }
+    return n == null ? 0 : n;
   }
 
   @Override
