@@ -443,9 +443,10 @@ export class TextProfileSocket {
     if (this._failed || this._state === CLOSED) return;
     const cause = event && (event.error || event);
     const detail = cause && cause.message ? cause.message : '';
-    if (/subprotocol/i.test(detail)) {
-      // `ws` fails the handshake itself when the server selects no subprotocol or another one.
-      this._report(
+    if (/protocol/i.test(detail)) {
+      // `ws` and undici fail the handshake themselves when the server selects no subprotocol or
+      // another one.
+      this._fail(
         stratusError(
           'ERR_STRATUS_SUBPROTOCOL',
           'the server did not select the WebSocket subprotocol ' + SUBPROTOCOL + ' (' + detail +
@@ -455,7 +456,7 @@ export class TextProfileSocket {
       );
       return;
     }
-    this._report(
+    this._fail(
       stratusError('ERR_STRATUS_WEBSOCKET', 'WebSocket error on ' + this.url + (detail ? ': ' + detail : ''), cause),
     );
   }
@@ -478,13 +479,19 @@ export class TextProfileSocket {
     this._dispatch('error', { type: 'error', target: this, error: err, message: err.message }, [err]);
   }
 
-  /** Reports err once and closes: after a framing error the byte stream cannot be trusted. */
+  /**
+   * Reports err once and closes: after a framing error the byte stream cannot be trusted. The
+   * close event follows at once (code 1006, as for any failed WebSocket connection): some
+   * implementations (undici after a refused handshake) never send one, and MQTT.js waits for it.
+   */
   _fail(err) {
     if (this._failed) return;
     this._failed = err;
     this._inbox.length = 0;
+    this._outbox.length = 0;
     this._report(err);
     this._closeUnderlying(true);
+    this._handleClose({ code: 1006, reason: '', wasClean: false });
   }
 
   _closeUnderlying(abnormal, code, reason) {
@@ -492,6 +499,7 @@ export class TextProfileSocket {
     this._state = CLOSING;
     this._finish();
     const ws = this._ws;
+    if (ws.readyState === CLOSED || ws.readyState === CLOSING) return;
     try {
       if (abnormal && typeof ws.terminate === 'function') ws.terminate();
       else if (code === undefined) ws.close();
