@@ -235,6 +235,31 @@ for (const forceNativeWebSocket of [false, true]) {
   });
 }
 
+test('maxPacketBytes lowers the limit and cannot raise it above 96,000', async () => {
+  assert.throws(
+    () => textProfile({ WebSocket, maxPacketBytes: MAX_PACKET_BYTES + 1 })('ws://127.0.0.1:1/x', ['mqtt'], {}),
+    (err) => err.code === 'ERR_STRATUS_INVALID_OPTION',
+  );
+  const gw = await startGateway({ broker: 'aedes' });
+  try {
+    const hooked = [];
+    const client = await mqtt.connectAsync(gw.url, {
+      protocolVersion: 4,
+      createWebsocket: textProfile({ WebSocket, maxPacketBytes: 1000, onError: (e) => hooked.push(e) }),
+      reconnectPeriod: 0,
+    });
+    client.on('error', () => {});
+    await client.publishAsync('small', Buffer.alloc(900), { qos: 1 });
+    const closed = new Promise((resolve) => client.once('close', resolve));
+    client.publish('small', Buffer.alloc(1000), { qos: 1 }); // 1 + 2 + (2 + 5) + 2 + 1000 = 1012 bytes
+    await closed;
+    assert.match(hooked[0].message, /packet of 1012 bytes exceeds the text profile limit of 1000 bytes/);
+    client.end(true);
+  } finally {
+    await gw.close();
+  }
+});
+
 const malformed = [
   ['a text message that is not base64', 'this is not base64!'],
   ['an empty text message', ''],
