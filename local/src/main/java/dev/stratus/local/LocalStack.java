@@ -1,5 +1,6 @@
 package dev.stratus.local;
 
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import dev.stratus.bridge.Bridge;
 import dev.stratus.bridge.BridgeConfig;
 import dev.stratus.bridge.InternalEndpoint;
@@ -20,7 +21,9 @@ import dev.stratus.store.dynamodb.BridgeTasks;
 import dev.stratus.store.dynamodb.DynamoDbClients;
 import dev.stratus.store.dynamodb.DynamoDbStores;
 import dev.stratus.store.dynamodb.StratusTables;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.URI;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -28,8 +31,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
@@ -57,6 +62,10 @@ public final class LocalStack implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(LocalStack.class.getName());
   private static final Duration REGISTRATION_TTL = Duration.ofSeconds(60);
   private static final int HEARTBEAT_SECONDS = 20;
+  private static final Duration SWEEP_EVERY = Duration.ofSeconds(10);
+  private static final byte[] SCHEDULED_EVENT =
+      ("{\"source\":\"aws.events\",\"detail-type\":\"Scheduled Event\",\"detail\":{}}")
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
   /** Where the state lives. */
   public enum StoreKind {
@@ -90,6 +99,7 @@ public final class LocalStack implements AutoCloseable {
   private Bridge bridge;
   private Broker bridgeBroker;
   private Thread timers;
+  private RequestStreamHandler sweeper;
 
   private LocalStack() {}
 
@@ -116,6 +126,7 @@ public final class LocalStack implements AutoCloseable {
     BridgeTasks tasks;
     DynamoDbClient client;
     if (o.store() == StoreKind.DYNAMODB) {
+      localCredentials();
       dynamo = DynamoDbLocalServer.start(o.dynamodbPort(), o.dataDir().resolve("dynamodb"));
       resources.add(dynamo);
       client = DynamoDbClients.builder(dynamo.endpoint(), "us-east-1", true, List.of()).build();
@@ -128,6 +139,7 @@ public final class LocalStack implements AutoCloseable {
       sharedStores = Stores.inMemory();
     }
     tasks = new BridgeTasks(client, o.tablePrefix());
+    URI dynamoUri = dynamo == null ? null : dynamo.endpoint();
     Stores bridgeStores =
         sharedStores != null ? sharedStores : DynamoDbStores.create(client, o.tablePrefix());
 
@@ -139,26 +151,9 @@ public final class LocalStack implements AutoCloseable {
             o.apigwPort(),
             o.apigw(),
             () -> {
-              // One Lambda container: its own edge (engine, outbound, store view), as a separate
-              // container would have; they share only the state in the store.
-              Stores stores =
-                  sharedStores != null
-                      ? sharedStores
-                      : DynamoDbStores.create(client, o.tablePrefix());
-              ManagementApiOutbound outbound =
-                  new ManagementApiOutbound(
-                      url -> managementClient(url, http),
-                      url -> managementClient(url, http),
-                      tasks,
-                      InstantSource.system());
-              WebSocketEdge edge =
-                  new WebSocketEdge(
-                      BrokerConfig.development(),
-                      stores,
-                      outbound,
-                      Authenticator.ALLOW_ALL,
-                      Authorizer.ALLOW_ALL,
-                      callback.get());
+              // One Lambda container: its own edge (engine, outbound, store clients), as a
+              // separate container would have; they share only the state in the store.
+              WebSocketEdge edge = edge(o, dynamoUri, sharedStores, tasks, http, callback.get());
               return new ApiGatewayEmulator.Container(
                   new ConnectHandler(edge), new DefaultHandler(edge), new DisconnectHandler(edge));
             });
@@ -212,6 +207,8 @@ public final class LocalStack implements AutoCloseable {
     }
     endpoints.add("internal " + internalUrl);
 
+    sweeper = sweeper(edge(o, dynamoUri, sharedStores, tasks, http, emulator.callbackUrl()));
+    RequestStreamHandler sweep = sweeper;
     Broker timed = bridgeBroker;
     timers =
         Thread.ofPlatform()
@@ -226,13 +223,100 @@ public final class LocalStack implements AutoCloseable {
                         tasks.register(taskId, internalUrl, Instant.now(), REGISTRATION_TTL);
                       }
                       timed.runTimers();
+                      if (sweep != null && tick % SWEEP_EVERY.toSeconds() == 0) {
+                        sweep.handleRequest(
+                            new ByteArrayInputStream(SCHEDULED_EVENT),
+                            OutputStream.nullOutputStream(),
+                            new LambdaContext("sweep-" + tick, "stratus-sweeper"));
+                      }
                     } catch (InterruptedException e) {
                       return;
-                    } catch (RuntimeException e) {
-                      LOG.log(System.Logger.Level.ERROR, "engine timers failed", e);
+                    } catch (IOException | RuntimeException e) {
+                      LOG.log(System.Logger.Level.ERROR, "engine timers or sweep failed", e);
                     }
                   }
                 });
+  }
+
+  /**
+   * A container's edge. With DynamoDB it is built from the environment a deployed function gets
+   * ({@link WebSocketEdge#fromEnvironment}): the DynamoDB endpoint and table prefix, the emulator
+   * as callback URL, anonymous access. With the in-memory store, all containers and the bridge
+   * share one {@link Stores}: that edge has no sequencer (it keeps its state in DynamoDB), so
+   * sequenced messages are handled as they arrive.
+   */
+  private static WebSocketEdge edge(
+      Options o,
+      URI dynamoUri,
+      Stores sharedStores,
+      BridgeTasks tasks,
+      SdkHttpClient http,
+      URI callback) {
+    if (sharedStores == null) {
+      return WebSocketEdge.fromEnvironment(handlerEnvironment(o, dynamoUri, callback));
+    }
+    ManagementApiOutbound outbound =
+        new ManagementApiOutbound(
+            url -> managementClient(url, http),
+            url -> managementClient(url, http),
+            tasks,
+            InstantSource.system());
+    return new WebSocketEdge(
+        BrokerConfig.development(),
+        sharedStores,
+        outbound,
+        Authenticator.ALLOW_ALL,
+        Authorizer.ALLOW_ALL,
+        callback);
+  }
+
+  /** The environment of the local functions, as template.yaml would set it in AWS. */
+  static Map<String, String> handlerEnvironment(Options o, URI dynamoUri, URI callback) {
+    Map<String, String> env = new HashMap<>();
+    env.put("AWS_REGION", "us-east-1");
+    env.put("AWS_ENDPOINT_URL_DYNAMODB", dynamoUri.toString());
+    env.put("STRATUS_TABLE_PREFIX", o.tablePrefix());
+    env.put("STRATUS_CALLBACK_URL", callback.toString());
+    env.put("STRATUS_ALLOW_ANONYMOUS", "true");
+    return env;
+  }
+
+  /**
+   * The handlers sign Management API calls with the default AWS credentials chain, which the
+   * emulator does not check: when this machine has none, fixed ones are set as the chain's first
+   * source (system properties), so that the functions run without an AWS account.
+   */
+  private static void localCredentials() {
+    if (System.getenv("AWS_ACCESS_KEY_ID") == null
+        && System.getenv("AWS_PROFILE") == null
+        && System.getProperty("aws.accessKeyId") == null) {
+      System.setProperty("aws.accessKeyId", "stratus-local");
+      System.setProperty("aws.secretAccessKey", "stratus-local");
+    }
+  }
+
+  /**
+   * The scheduled sweeper (keepalive expiry, wills of lost connections, sequence gaps) is the
+   * functions module's {@code SweeperHandler}; this stack invokes it every {@link #SWEEP_EVERY} as
+   * the deployed schedule would. It is looked up by name so that this module builds with a
+   * functions module that does not have it yet; without it, the handlers' timers do not run here.
+   */
+  private static RequestStreamHandler sweeper(WebSocketEdge edge) {
+    try {
+      Class<?> c = Class.forName("dev.stratus.functions.SweeperHandler");
+      return (RequestStreamHandler)
+          c.getConstructor(WebSocketEdge.class, InstantSource.class)
+              .newInstance(edge, InstantSource.system());
+    } catch (ClassNotFoundException e) {
+      return null;
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("SweeperHandler has an unexpected constructor", e);
+    }
+  }
+
+  /** Whether the functions' sweeper runs on a schedule in this stack. */
+  public boolean sweeperRuns() {
+    return sweeper != null;
   }
 
   /** One line per endpoint, as printed after {@code listening }: apigw first. */
