@@ -193,10 +193,14 @@ public final class LocalStack implements AutoCloseable {
     resources.add(internal);
     URI internalUrl = internal.url();
     tasks.register(taskId, internalUrl, Instant.now(), REGISTRATION_TTL);
+    URI apigwCallback = emulator.callbackUrl();
     RemoteOutbound remote =
         new RemoteOutbound(
-            new Routes(tasks, bridgeStores),
-            url -> managementClient(url, http),
+            new Routes(tasks, bridgeStores, apigwCallback),
+            url ->
+                url.equals(apigwCallback)
+                    ? new TextProfileManagementClient(managementClient(url, http))
+                    : managementClient(url, http),
             bridgeBroker::connectionLost,
             RemoteOutbound.DEFAULT_CAPACITY);
     resources.add(remote);
@@ -385,7 +389,7 @@ public final class LocalStack implements AutoCloseable {
   /**
    * Where the bridge delivers to connections it does not hold: another bridge task's internal
    * endpoint (from the tasks registry), or the Management API of the API Gateway stage a connection
-   * record names ({@code apigw:<callback URL>}).
+   * record names ({@code apigw:<callback URL>}), by default this stack's emulator.
    */
   static final class Routes implements RemoteOutbound.Resolver {
     private static final Duration CACHE_FOR = Duration.ofSeconds(10);
@@ -394,11 +398,13 @@ public final class LocalStack implements AutoCloseable {
 
     private final BridgeTasks tasks;
     private final Stores stores;
+    private final String localApiGateway;
     private final ConcurrentHashMap<String, Cached> cache = new ConcurrentHashMap<>();
 
-    Routes(BridgeTasks tasks, Stores stores) {
+    Routes(BridgeTasks tasks, Stores stores, URI localApiGateway) {
       this.tasks = tasks;
       this.stores = stores;
+      this.localApiGateway = WebSocketEdge.APIGW_EDGE_PREFIX + localApiGateway;
     }
 
     @Override
@@ -413,7 +419,9 @@ public final class LocalStack implements AutoCloseable {
           && rec.edge().startsWith(WebSocketEdge.APIGW_EDGE_PREFIX)) {
         return rec.edge();
       }
-      return null;
+      // The record is gone when the engine closes a connection it has just taken over: in this
+      // stack every connection that is not a bridge task's is the emulator's.
+      return localApiGateway;
     }
 
     @Override
