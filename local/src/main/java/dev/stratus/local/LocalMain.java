@@ -298,6 +298,17 @@ public final class LocalMain {
             + (o.store() == LocalStack.StoreKind.MEMORY
                 ? "in memory (lost on exit)"
                 : "in " + o.dataDir().resolve("dynamodb").toAbsolutePath().normalize()));
+    if (o.store() == LocalStack.StoreKind.MEMORY
+        && o.apigw().dispatch() == ApiGatewayEmulator.Dispatch.CONCURRENT) {
+      err.println(
+          "stratus local: note: with --store memory the handlers have no sequencer (it keeps its"
+              + " state in DynamoDB): concurrent dispatch may reorder one connection's messages");
+    }
+    if (!stack.sweeperRuns()) {
+      err.println(
+          "stratus local: note: the functions module has no SweeperHandler in this build: keepalive"
+              + " expiry and wills of lost API Gateway connections wait for it");
+    }
     err.println(
         "stratus local: the API Gateway edge speaks the text profile (subprotocol"
             + " mqtt-base64.stratus.dev, docs/text-profile.md); standard MQTT clients use tcp or"

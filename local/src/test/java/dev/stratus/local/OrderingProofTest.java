@@ -47,9 +47,17 @@ class OrderingProofTest {
         c.send(LocalStackTest.publish("order/t", Integer.toString(i), QoS.AT_LEAST_ONCE, i, false));
       }
       int acks = 0;
+      List<Object> other = new ArrayList<>();
       while (acks < COUNT) {
-        if (c.next() instanceof PubAck) {
+        Object o = c.poll(java.time.Duration.ofSeconds(60));
+        if (o == null) {
+          throw new AssertionError(
+              acks + " of " + COUNT + " PUBACKs, then nothing for 60 s; also received " + other);
+        }
+        if (o instanceof PubAck) {
           acks++;
+        } else {
+          other.add(o);
         }
       }
       List<Integer> got = new ArrayList<>();
