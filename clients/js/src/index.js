@@ -8,7 +8,7 @@
 //   packets written in the same turn of the event loop go out together as one text message
 //   `<seq>:<base64>`; a packet is never split across messages; `<seq>` is 1 for the first message
 //   of a connection and grows by one per message.
-// - A packet larger than 96,000 bytes (the profile's limit: 128,000 base64 characters) is refused
+// - A packet larger than 95,985 bytes (the profile's limit: its base64 and the sequence prefix fit 128,000 characters) is refused
 //   with an error and the connection is closed: dropping it silently would leave MQTT.js waiting
 //   for an acknowledgement that never comes.
 // - From the server, a text message (base64, no prefix) or a binary frame holds one or more whole
@@ -28,8 +28,11 @@ export const SUBPROTOCOL = 'mqtt-base64.stratus.dev';
 /** API Gateway's message limit read conservatively as characters (docs/text-profile.md). */
 export const MAX_MESSAGE_CHARS = 128000;
 
-/** The largest packet whose base64 fits MAX_MESSAGE_CHARS: floor(128,000 / 4) x 3. */
-export const MAX_PACKET_BYTES = (MAX_MESSAGE_CHARS / 4) * 3;
+/** Characters kept for the `<seq>:` prefix (at most 16 digits and the colon), rounded up. */
+export const SEQUENCE_PREFIX_RESERVE = 20;
+
+/** The largest packet whose base64 fits a message beside its prefix: floor((128,000 - 20) / 4) x 3 = 95,985. */
+export const MAX_PACKET_BYTES = ((MAX_MESSAGE_CHARS - SEQUENCE_PREFIX_RESERVE) / 4) * 3;
 
 const CONNECTING = 0;
 const OPEN = 1;
@@ -198,7 +201,7 @@ export class TextProfileSocket {
    *   defaults to globalThis.WebSocket.
    * @param {object} [options.wsOptions] third constructor argument for Node implementations (`ws`
    *   TLS options, headers).
-   * @param {number} [options.maxPacketBytes] lower the packet limit (never above 96,000).
+   * @param {number} [options.maxPacketBytes] lower the packet limit (never above 95,985).
    * @param {Function} [options.onError] called with every error this socket reports; MQTT.js's
    *   browser path drops error details, this hook keeps them.
    */
@@ -560,7 +563,7 @@ export class TextProfileSocket {
     let i = 0;
     while (i < this._outbox.length) {
       const prefix = this.sequence + 1 + ':';
-      // A packet alone always goes (it is at most 96,000 bytes = 128,000 characters); more join it
+      // A packet alone always goes (at most 95,985 bytes = 127,980 characters plus the prefix); more join it
       // while prefix + base64 stays within the message limit.
       let bytes = this._outbox[i].length;
       let j = i + 1;

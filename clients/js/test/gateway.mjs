@@ -3,7 +3,7 @@
 // support). It checks what the adapter must guarantee and records it for the tests:
 // - subprotocol mqtt-base64.stratus.dev selected;
 // - every client message is `<seq>:<base64>` with seq 1, 2, 3, ... on each connection;
-// - every client message holds only whole MQTT packets, none over 96,000 bytes.
+// - every client message holds only whole MQTT packets, none over 95,985 bytes.
 // Violations are recorded in `connection.violations` and close the connection, as the real
 // server does. Towards the client it frames the broker's bytes into whole packets and sends them
 // as base64 text, or as binary frames (`frames: 'binary'`), or alternating (`'alternate'`).
@@ -15,7 +15,7 @@ import { WebSocketServer } from 'ws';
 import { Aedes } from 'aedes';
 
 export const SUBPROTOCOL = 'mqtt-base64.stratus.dev';
-export const MAX_PACKET_BYTES = 96000;
+export const MAX_PACKET_BYTES = 95985;
 export const MAX_MESSAGE_CHARS = 128000;
 
 /**

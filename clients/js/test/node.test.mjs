@@ -168,7 +168,7 @@ function payloadForPacketSize(topic, size) {
   throw new Error('no payload size');
 }
 
-test('a packet of exactly 96,000 bytes goes through, alone in its message', async () => {
+test('a packet of exactly 95,985 bytes goes through, alone in its message', async () => {
   const gw = await startGateway({ broker: 'aedes', frames: 'alternate' });
   try {
     const client = await mqtt.connectAsync(gw.url, {
@@ -188,7 +188,7 @@ test('a packet of exactly 96,000 bytes goes through, alone in its message', asyn
     const big = conn.messages.filter((m) => m.packets.some((p) => p.length === MAX_PACKET_BYTES));
     assert.equal(big.length, 1);
     assert.equal(big[0].packets.length, 1);
-    assert.equal(big[0].text.length, String(big[0].seq).length + 1 + 128000);
+    assert.equal(big[0].text.length, String(big[0].seq).length + 1 + 127980);
     assert.ok(conn.sent.some((m) => m.packets.some((p) => p.length === MAX_PACKET_BYTES)), 'delivered back');
   } finally {
     await gw.close();
@@ -215,7 +215,7 @@ for (const forceNativeWebSocket of [false, true]) {
         hooked.map((e) => e.code),
         ['ERR_STRATUS_PACKET_TOO_LARGE'],
       );
-      assert.match(hooked[0].message, /96001 bytes exceeds the text profile limit of 96000/);
+      assert.match(hooked[0].message, /95986 bytes exceeds the text profile limit of 95985/);
       if (!forceNativeWebSocket) {
         // MQTT.js's Node path re-emits coded stream errors on the client; its browser path reports
         // every socket error as a bare close, hence the onError option.
@@ -235,7 +235,7 @@ for (const forceNativeWebSocket of [false, true]) {
   });
 }
 
-test('maxPacketBytes lowers the limit and cannot raise it above 96,000', async () => {
+test('maxPacketBytes lowers the limit and cannot raise it above 95,985', async () => {
   assert.throws(
     () => textProfile({ WebSocket, maxPacketBytes: MAX_PACKET_BYTES + 1 })('ws://127.0.0.1:1/x', ['mqtt'], {}),
     (err) => err.code === 'ERR_STRATUS_INVALID_OPTION',
@@ -355,5 +355,5 @@ test('dist/stratus-mqtt-text-profile.js is generated from src/index.js and loads
     ['-e', "const m = require('./dist/stratus-mqtt-text-profile.js'); console.log(m.SUBPROTOCOL, m.MAX_PACKET_BYTES, typeof m.createWebsocket, typeof m.textProfile)"],
     { cwd: root, encoding: 'utf8' },
   );
-  assert.equal(cjs.stdout.trim(), 'mqtt-base64.stratus.dev 96000 function function', cjs.stderr);
+  assert.equal(cjs.stdout.trim(), 'mqtt-base64.stratus.dev 95985 function function', cjs.stderr);
 });

@@ -70,8 +70,11 @@ public final class RemoteOutbound implements Outbound, AutoCloseable {
   /** API Gateway's message limit read conservatively as characters (docs/text-profile.md). */
   static final int MAX_TEXT_CHARS = 128_000;
 
-  /** The most packet bytes whose base64 fits {@link #MAX_TEXT_CHARS}: 128,000 / 4 × 3. */
-  static final int MAX_TEXT_PACKET_BYTES = MAX_TEXT_CHARS / 4 * 3;
+  /**
+   * The profile's packet limit, 95,985 bytes: the base64 fits {@link #MAX_TEXT_CHARS} next to the
+   * 20 characters the profile keeps for a client's sequence prefix (docs/text-profile.md).
+   */
+  static final int MAX_TEXT_PACKET_BYTES = (MAX_TEXT_CHARS - 20) / 4 * 3;
 
   /** Attempts of one request that is throttled (429) or meets a server error (5xx). */
   static final int MAX_ATTEMPTS = 8;

@@ -22,11 +22,18 @@ public final class TextProfile {
   public static final int MAX_MESSAGE_CHARS = 128_000;
 
   /**
-   * The largest MQTT packet whose base64 fits one message: base64 turns each 3 bytes into 4
-   * characters, so 96,000 bytes become exactly 128,000 characters. Announced to v5 clients as the
-   * server's Maximum Packet Size [MQTT-3.2.2-15] and enforced on what they send.
+   * Characters of a message kept for the client's sequence prefix ({@code <seq>:}, at most 16
+   * digits and the colon, docs/text-profile.md), rounded up.
    */
-  public static final int MAX_PACKET_SIZE = MAX_MESSAGE_CHARS / 4 * 3;
+  public static final int SEQUENCE_PREFIX_RESERVE = 20;
+
+  /**
+   * The largest MQTT packet whose base64 fits one message next to a sequence prefix: base64 turns
+   * each 3 bytes into 4 characters, so floor((128,000 - 20) / 4) x 3 = 95,985 bytes become 127,980
+   * characters. Announced to v5 clients as the server's Maximum Packet Size [MQTT-3.2.2-15] and
+   * enforced on what they send.
+   */
+  public static final int MAX_PACKET_SIZE = (MAX_MESSAGE_CHARS - SEQUENCE_PREFIX_RESERVE) / 4 * 3;
 
   /** The packets of one message, as a fresh array (the caller owns it: decode with decodeOwned). */
   public static byte[] decode(String message) {
