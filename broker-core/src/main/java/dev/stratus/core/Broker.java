@@ -813,7 +813,10 @@ public final class Broker implements Inbound {
               clientId,
               expiry == null ? null : now.plusSeconds(expiry));
       try {
-        if (!storeRetained(m, Owners.of(rec.username())) && v5 && p.qos() != QoS.AT_MOST_ONCE) {
+        // the owner string is built only for a retained publish while the limit is set
+        String owner =
+            p.retain() && config.maxRetainedPerUser() > 0 ? Owners.of(rec.username()) : null;
+        if (!storeRetained(m, owner) && v5 && p.qos() != QoS.AT_MOST_ONCE) {
           // the user owns maxRetainedPerUser retained topics already: a v5 publisher is told
           // (MQTT 5.0 §3.4.2.1 0x97 Quota exceeded) and the message is not accepted, so it is not
           // forwarded either. QoS 0 and 3.1.1 cannot be told: forwarded, not retained
