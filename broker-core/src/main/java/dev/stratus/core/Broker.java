@@ -35,6 +35,7 @@ import dev.stratus.core.auth.ConnectRequest;
 import dev.stratus.core.store.ConnectionRecord;
 import dev.stratus.core.store.ConnectionStore;
 import dev.stratus.core.store.OutboundFlight;
+import dev.stratus.core.store.Owners;
 import dev.stratus.core.store.QueuedDelivery;
 import dev.stratus.core.store.Session;
 import dev.stratus.core.store.StoreException;
@@ -104,6 +105,7 @@ public final class Broker implements Inbound {
   private final LongAdder subscriptionsDenied = new LongAdder();
   private final LongAdder deliveriesDenied = new LongAdder();
   private final LongAdder rateLimited = new LongAdder();
+  private final LongAdder retainedRefused = new LongAdder();
   private final boolean checksReceive;
   private final ConcurrentHashMap<ConnectionId, TokenBucket> publishBuckets =
       new ConcurrentHashMap<>();
@@ -148,6 +150,8 @@ public final class Broker implements Inbound {
    * @param subscriptionsDenied topic filters refused by the authorizer (SUBACK 0x87)
    * @param deliveriesDenied messages not delivered for lack of the receive right
    * @param rateLimited connections closed for exceeding the publish rate
+   * @param retainedRefused retained messages not stored because their user owned {@code
+   *     maxRetainedPerUser} retained topics already
    */
   public record Stats(
       long messagesReceived,
@@ -158,7 +162,31 @@ public final class Broker implements Inbound {
       long publishesDenied,
       long subscriptionsDenied,
       long deliveriesDenied,
-      long rateLimited) {}
+      long rateLimited,
+      long retainedRefused) {
+    public Stats(
+        long messagesReceived,
+        long messagesSent,
+        long messagesDropped,
+        int clientsConnected,
+        long connectsRefused,
+        long publishesDenied,
+        long subscriptionsDenied,
+        long deliveriesDenied,
+        long rateLimited) {
+      this(
+          messagesReceived,
+          messagesSent,
+          messagesDropped,
+          clientsConnected,
+          connectsRefused,
+          publishesDenied,
+          subscriptionsDenied,
+          deliveriesDenied,
+          rateLimited,
+          0);
+    }
+  }
 
   public Stats stats() {
     return new Stats(
@@ -170,7 +198,8 @@ public final class Broker implements Inbound {
         publishesDenied.sum(),
         subscriptionsDenied.sum(),
         deliveriesDenied.sum(),
-        rateLimited.sum());
+        rateLimited.sum(),
+        retainedRefused.sum());
   }
 
   private ReentrantLock lockOf(String clientId) {
@@ -256,7 +285,7 @@ public final class Broker implements Inbound {
     try {
       protocolError(rec, ReasonCode.UNSPECIFIED_ERROR, "store failed");
     } catch (StoreException again) {
-      outbound.close(rec.id());
+      outbound.close(rec.id(), rec.edge());
     }
   }
 
@@ -278,11 +307,14 @@ public final class Broker implements Inbound {
                 ? error.reasonCode()
                 : ReasonCode.MALFORMED_PACKET;
         outbound.send(
-            id, PacketEncoder.encode(new ConnAck(false, reason, Properties.NONE), MqttVersion.V5));
+            id,
+            rec.edge(),
+            PacketEncoder.encode(new ConnAck(false, reason, Properties.NONE), MqttVersion.V5));
       } else if (error.reasonCode() == ReasonCode.UNSUPPORTED_PROTOCOL_VERSION) {
         // [MQTT-3.1.2-2] answer with return code 1, in the 3.1.1 format every version can read
         outbound.send(
             id,
+            rec.edge(),
             PacketEncoder.encode(
                 new ConnAck(false, ReasonCode.UNSUPPORTED_PROTOCOL_VERSION, Properties.NONE),
                 MqttVersion.V3_1_1));
@@ -308,8 +340,12 @@ public final class Broker implements Inbound {
   }
 
   private void dropUnconnected(ConnectionId id) {
-    removeConnection(id);
-    outbound.close(id);
+    ConnectionRecord rec = removeConnection(id);
+    if (rec != null) {
+      outbound.close(id, rec.edge());
+    } else {
+      outbound.close(id);
+    }
   }
 
   /**
@@ -345,7 +381,7 @@ public final class Broker implements Inbound {
 
     if (v.isV5() && props.authenticationMethod() != null) {
       // enhanced authentication is not supported: refuse the method [MQTT-4.12.0-1]
-      refuse(id, v, ReasonCode.BAD_AUTHENTICATION_METHOD);
+      refuse(opened, v, ReasonCode.BAD_AUTHENTICATION_METHOD);
       return;
     }
     String clientId = c.clientId();
@@ -353,7 +389,7 @@ public final class Broker implements Inbound {
     if (clientId.isEmpty()) {
       if (v == MqttVersion.V3_1 || (v == MqttVersion.V3_1_1 && !c.cleanStart())) {
         // [MQTT-3.1.3-8] 3.1.1 with clean session 0 must send an id; 3.1 always must
-        refuse(id, v, ReasonCode.CLIENT_IDENTIFIER_NOT_VALID);
+        refuse(opened, v, ReasonCode.CLIENT_IDENTIFIER_NOT_VALID);
         return;
       }
       // [MQTT-3.1.3-6] 3.1.1, [MQTT-3.2.2-16] v5: the server assigns a unique id
@@ -361,7 +397,7 @@ public final class Broker implements Inbound {
       assigned = true;
     } else if (v == MqttVersion.V3_1 && clientId.length() > 23) {
       // MQTT 3.1 §3.1: the client identifier is 1 to 23 characters, else return code 2
-      refuse(id, v, ReasonCode.CLIENT_IDENTIFIER_NOT_VALID);
+      refuse(opened, v, ReasonCode.CLIENT_IDENTIFIER_NOT_VALID);
       return;
     }
     AuthResult auth =
@@ -382,7 +418,7 @@ public final class Broker implements Inbound {
         roles = a.roles();
       }
       case AuthResult.Refused r -> {
-        refuse(id, v, r.reason());
+        refuse(opened, v, r.reason());
         return;
       }
     }
@@ -394,7 +430,7 @@ public final class Broker implements Inbound {
       // a will the client could not publish itself is refused with the CONNECT (MQTT 5.0
       // §3.2.2.2: 0x87 Not authorized; return code 5 in 3.1.1); $ topics are the server's
       publishesDenied.increment();
-      refuse(id, v, ReasonCode.NOT_AUTHORIZED);
+      refuse(opened, v, ReasonCode.NOT_AUTHORIZED);
       return;
     }
     long sessionExpiry =
@@ -448,7 +484,8 @@ public final class Broker implements Inbound {
             roles,
             null);
 
-    List<Message> willsToPublish = new ArrayList<>(1);
+    String owner = Owners.of(principal);
+    List<DueWill> willsToPublish = new ArrayList<>(1);
     ReentrantLock lock = lockOf(clientId);
     lock.lock();
     try {
@@ -458,7 +495,17 @@ public final class Broker implements Inbound {
         // [MQTT-3.1.4-3] lets a new connection take over its own client id; one of another
         // principal would kick the owner off at will, so it is refused instead (docs/security.md):
         // 0x85 Client Identifier not valid, 3.1.1 return code 2
-        refuse(id, v, ReasonCode.CLIENT_IDENTIFIER_NOT_VALID);
+        refuse(opened, v, ReasonCode.CLIENT_IDENTIFIER_NOT_VALID);
+        return;
+      }
+      Session existing = stores.sessions().get(clientId);
+      boolean expired =
+          existing != null && existing.expiresAt() != null && !existing.expiresAt().isAfter(now);
+      if (existing != null && !expired && existing.ownedByOtherThan(owner)) {
+        // the same for an offline session: resuming it would hand its queued messages to another
+        // principal, and a clean start would destroy the owner's session. Refused until the
+        // session expires, whatever the clean start flag (docs/security.md)
+        refuse(opened, v, ReasonCode.CLIENT_IDENTIFIER_NOT_VALID);
         return;
       }
       if (principal != null && config.maxConnectionsPerUser() > 0) {
@@ -467,7 +514,7 @@ public final class Broker implements Inbound {
         boolean replacing = held != null && held.isConnected();
         if (n > config.maxConnectionsPerUser() + (replacing ? 1 : 0)) {
           connections.addUserConnections(principal, -1);
-          refuse(id, v, ReasonCode.QUOTA_EXCEEDED); // 0x97; 3.1.1 has no code: 3 unavailable
+          refuse(opened, v, ReasonCode.QUOTA_EXCEEDED); // 0x97; 3.1.1 has no code: 3 unavailable
           return;
         }
       }
@@ -476,12 +523,11 @@ public final class Broker implements Inbound {
       if (previous != null && !previous.equals(id)) {
         takeOver(previous, c.cleanStart(), willsToPublish);
       }
-      Session existing = stores.sessions().get(clientId);
-      if (existing != null && existing.expiresAt() != null && !existing.expiresAt().isAfter(now)) {
+      if (expired) {
         // expired but not yet swept (a remote store's sweeper and TTL run late): the session is
         // over [MQTT-3.1.2-23] and is not resumed; its pending will goes out as the sweeper's would
         if (existing.pendingWill() != null) {
-          willsToPublish.add(existing.pendingWill());
+          willsToPublish.add(new DueWill(existing.pendingWill(), existing.owner()));
         }
         discardSession(clientId);
         existing = null;
@@ -491,17 +537,13 @@ public final class Broker implements Inbound {
         // [MQTT-3.1.2-4] clean start discards the session; a will waiting for its delay goes out
         // because its session ends [MQTT-3.1.3-9]
         if (existing.pendingWill() != null) {
-          willsToPublish.add(existing.pendingWill());
+          willsToPublish.add(new DueWill(existing.pendingWill(), existing.owner()));
         }
         discardSession(clientId);
       }
-      // a reconnection before the will delay passed cancels the pending will [MQTT-3.1.3-9]
-      stores
-          .sessions()
-          .put(
-              existing != null && sessionPresent
-                  ? existing.withConnection(v, sessionExpiry)
-                  : Session.connected(clientId, v, sessionExpiry));
+      // a reconnection before the will delay passed cancels the pending will [MQTT-3.1.3-9]; the
+      // session is recorded as this principal's (a session recorded without an owner gets one)
+      stores.sessions().put(Session.connected(clientId, v, sessionExpiry, owner));
       connections.setDeadline(id, keepAlive > 0 ? keepAliveDeadline(now, keepAlive) : null);
 
       Properties ack = Properties.NONE;
@@ -527,13 +569,16 @@ public final class Broker implements Inbound {
     } finally {
       lock.unlock();
     }
-    for (Message w : willsToPublish) {
-      publishWill(w, now);
+    for (DueWill w : willsToPublish) {
+      publishWill(w.message(), w.owner(), now);
     }
   }
 
+  /** A will to publish once the lock is released, with the owner its retained copy counts for. */
+  private record DueWill(Message message, String owner) {}
+
   /** Closes the connection that held the client id before [MQTT-3.1.4-3]. Called under lock. */
-  private void takeOver(ConnectionId previous, boolean cleanStart, List<Message> wills) {
+  private void takeOver(ConnectionId previous, boolean cleanStart, List<DueWill> wills) {
     ConnectionRecord old = removeConnection(previous);
     if (old == null) {
       return;
@@ -541,19 +586,23 @@ public final class Broker implements Inbound {
     if (old.version().isV5()) {
       send(old, new Disconnect(ReasonCode.SESSION_TAKEN_OVER, Properties.NONE));
     }
-    outbound.close(previous);
+    // the record is gone already: the edge is named, so a remote edge needs no lookup
+    outbound.close(previous, old.edge());
     // the old connection closed without DISCONNECT, so its will is due [MQTT-3.1.2-8], unless
     // it has a delay, which the new connection to the same session cancels [MQTT-3.1.3-9]
     if (old.will() != null && (old.willDelaySeconds() == 0 || cleanStart)) {
-      wills.add(old.will());
+      wills.add(new DueWill(old.will(), Owners.of(old.username())));
     }
   }
 
-  private void refuse(ConnectionId id, MqttVersion v, ReasonCode reason) {
+  private void refuse(ConnectionRecord opened, MqttVersion v, ReasonCode reason) {
     connectsRefused.increment();
     // [MQTT-3.2.2-6] / [MQTT-3.2.2-7]: a refusing CONNACK has session present 0, then close
-    outbound.send(id, PacketEncoder.encode(new ConnAck(false, reason, Properties.NONE), v));
-    dropUnconnected(id);
+    outbound.send(
+        opened.id(),
+        opened.edge(),
+        PacketEncoder.encode(new ConnAck(false, reason, Properties.NONE), v));
+    dropUnconnected(opened.id());
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -572,7 +621,7 @@ public final class Broker implements Inbound {
     if (removeConnection(rec.id()) == null) {
       return;
     }
-    outbound.close(rec.id());
+    outbound.close(rec.id(), rec.edge());
     // [MQTT-3.14.4-3] only a DISCONNECT with reason 0x00 deletes the will: v5 0x04 asks for it,
     // and a client reporting an error (0x80 and above) ends abnormally
     boolean publishWill = d.reasonCode() != ReasonCode.NORMAL_DISCONNECTION;
@@ -591,7 +640,7 @@ public final class Broker implements Inbound {
     if (rec.version().isV5()) {
       send(rec, new Disconnect(reason, Properties.NONE));
     }
-    outbound.close(rec.id());
+    outbound.close(rec.id(), rec.edge());
     endConnection(rec, true, clock.instant());
   }
 
@@ -616,7 +665,9 @@ public final class Broker implements Inbound {
         discardSession(clientId);
         publishNow = will;
       } else {
-        Session session = Session.connected(clientId, rec.version(), rec.sessionExpirySeconds());
+        Session session =
+            Session.connected(
+                clientId, rec.version(), rec.sessionExpirySeconds(), Owners.of(rec.username()));
         if (will != null && rec.willDelaySeconds() > 0) {
           // [MQTT-3.1.3-9] published when the delay passes or the session ends, if earlier
           long delay = Math.min(rec.willDelaySeconds(), rec.sessionExpirySeconds());
@@ -630,7 +681,7 @@ public final class Broker implements Inbound {
       lock.unlock();
     }
     if (publishNow != null) {
-      publishWill(publishNow, now);
+      publishWill(publishNow, Owners.of(rec.username()), now);
     }
   }
 
@@ -641,7 +692,11 @@ public final class Broker implements Inbound {
     stores.sessions().remove(clientId);
   }
 
-  private void publishWill(Message will, Instant now) {
+  /**
+   * Publishes a will; {@code owner} ({@link Owners}, null when unknown) owns its retained copy. A
+   * will over its owner's retained quota is still forwarded, not retained: nobody is left to tell.
+   */
+  private void publishWill(Message will, String owner, Instant now) {
     Long expiry = will.properties().messageExpiryInterval();
     Message m =
         new Message(
@@ -653,7 +708,7 @@ public final class Broker implements Inbound {
             will.originClientId(),
             expiry == null ? null : now.plusSeconds(expiry));
     messagesReceived.increment();
-    storeRetained(m);
+    storeRetained(m, owner);
     route(m, now);
   }
 
@@ -758,8 +813,17 @@ public final class Broker implements Inbound {
               clientId,
               expiry == null ? null : now.plusSeconds(expiry));
       try {
-        if (p.retain()) {
-          storeRetained(m);
+        // the owner string is built only for a retained publish while the limit is set
+        String owner =
+            p.retain() && config.maxRetainedPerUser() > 0 ? Owners.of(rec.username()) : null;
+        if (!storeRetained(m, owner) && v5 && p.qos() != QoS.AT_MOST_ONCE) {
+          // the user owns maxRetainedPerUser retained topics already: a v5 publisher is told
+          // (MQTT 5.0 §3.4.2.1 0x97 Quota exceeded) and the message is not accepted, so it is not
+          // forwarded either. QoS 0 and 3.1.1 cannot be told: forwarded, not retained
+          // (docs/security.md)
+          messagesDropped.increment();
+          ack(rec, p, ReasonCode.QUOTA_EXCEEDED);
+          return;
         }
         recipients = route(m, now);
       } catch (StoreException e) {
@@ -794,18 +858,33 @@ public final class Broker implements Inbound {
     }
   }
 
-  private void storeRetained(Message m) {
+  /**
+   * Stores or clears the retained message of a RETAIN publish, for {@code owner} ({@link Owners};
+   * null: nobody's). Returns false only when the message was not retained because its owner owns
+   * {@code maxRetainedPerUser} retained topics already; owners are recorded and counted only while
+   * that limit is set.
+   */
+  private boolean storeRetained(Message m, String owner) {
     if (!m.retain()) {
-      return;
+      return true;
     }
     if (m.payload().isEmpty()) {
       // [MQTT-3.3.1-10] an empty retained message clears the topic and is not stored
-      // [MQTT-3.3.1-11]
+      // [MQTT-3.3.1-11]; whoever owned it owns one topic fewer
       stores.retained().remove(m.topic());
-    } else {
+      return true;
+    }
+    int limit = config.maxRetainedPerUser();
+    if (limit == 0 || owner == null) {
       // [MQTT-3.3.1-5] replaces the topic's retained message
       stores.retained().put(m);
+      return true;
     }
+    if (stores.retained().put(m, owner, limit)) {
+      return true;
+    }
+    retainedRefused.increment();
+    return false;
   }
 
   private static int levels(String topic) {
@@ -1028,7 +1107,7 @@ public final class Broker implements Inbound {
       messagesDropped.increment();
       return false;
     }
-    outbound.send(rec.id(), bytes);
+    outbound.send(rec.id(), rec.edge(), bytes);
     messagesSent.increment();
     return true;
   }
@@ -1327,23 +1406,26 @@ public final class Broker implements Inbound {
     }
     for (Session s : stores.sessions().willsDue(now)) {
       Message will = null;
+      String owner = null;
       ReentrantLock lock = lockOf(s.clientId());
       lock.lock();
       try {
         Session current = stores.sessions().get(s.clientId());
         if (current != null && current.willAt() != null && !current.willAt().isAfter(now)) {
           will = current.pendingWill();
+          owner = current.owner();
           stores.sessions().put(current.withoutWill());
         }
       } finally {
         lock.unlock();
       }
       if (will != null) {
-        publishWill(will, now);
+        publishWill(will, owner, now);
       }
     }
     for (Session s : stores.sessions().expired(now)) {
       Message will = null;
+      String owner = null;
       ReentrantLock lock = lockOf(s.clientId());
       lock.lock();
       try {
@@ -1353,13 +1435,14 @@ public final class Broker implements Inbound {
             && !current.expiresAt().isAfter(now)
             && connections.connectionOf(s.clientId()) == null) {
           will = current.pendingWill(); // the session ends before the will delay [MQTT-3.1.3-9]
+          owner = current.owner();
           discardSession(s.clientId());
         }
       } finally {
         lock.unlock();
       }
       if (will != null) {
-        publishWill(will, now);
+        publishWill(will, owner, now);
       }
     }
     if (!now.isBefore(nextSysUpdate)) {
@@ -1389,6 +1472,11 @@ public final class Broker implements Inbound {
     sys("$SYS/broker/security/subscriptions denied", subscriptionsDenied.sum(), now);
     sys("$SYS/broker/security/deliveries denied", deliveriesDenied.sum(), now);
     sys("$SYS/broker/security/rate limited", rateLimited.sum(), now);
+    sys("$SYS/broker/security/retained refused", retainedRefused.sum(), now);
+    // the authenticator's own counters (Security: logins accepted, refused, throttled)
+    for (Map.Entry<String, Long> e : authenticator.counters().entrySet()) {
+      sys("$SYS/broker/security/" + e.getKey(), e.getValue(), now);
+    }
   }
 
   private void sys(String topic, long value, Instant now) {
@@ -1417,6 +1505,6 @@ public final class Broker implements Inbound {
       LOG.log(System.Logger.Level.DEBUG, "dropped {0} above maximum packet size", packet.type());
       return;
     }
-    outbound.send(rec.id(), bytes);
+    outbound.send(rec.id(), rec.edge(), bytes);
   }
 }

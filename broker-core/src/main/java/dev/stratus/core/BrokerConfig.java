@@ -33,6 +33,10 @@ import java.util.function.Consumer;
  * @param publishBurst the bucket size: publishes a connection may send at once after being idle
  * @param maxConnectionsPerUser live connections one user name may hold in this engine's stores (see
  *     docs/security.md); one more is refused with CONNACK 0x97 Quota exceeded; 0 means no limit
+ * @param maxRetainedPerUser retained topics one principal (a user name; all anonymous clients
+ *     together) may own; a retained PUBLISH that would own one more is refused (v5: PUBACK/PUBREC
+ *     0x97 Quota exceeded; 3.1.1: forwarded but not retained, see docs/security.md); 0 means no
+ *     limit, and then owners are neither recorded nor counted
  */
 public record BrokerConfig(
     boolean developmentMode,
@@ -49,7 +53,8 @@ public record BrokerConfig(
     Duration sysInterval,
     int maxPublishRate,
     int publishBurst,
-    int maxConnectionsPerUser) {
+    int maxConnectionsPerUser,
+    int maxRetainedPerUser) {
 
   public BrokerConfig {
     Objects.requireNonNull(abandonedSessionExpiry, "abandonedSessionExpiry");
@@ -68,7 +73,8 @@ public record BrokerConfig(
         || maxQueuedMessages < 0
         || maxTopicLevels < 1
         || maxPublishRate < 0
-        || maxConnectionsPerUser < 0) {
+        || maxConnectionsPerUser < 0
+        || maxRetainedPerUser < 0) {
       throw new IllegalArgumentException("limits must be positive");
     }
   }
@@ -90,6 +96,7 @@ public record BrokerConfig(
         Duration.ofSeconds(10),
         0,
         1_000,
+        0,
         0);
   }
 
@@ -147,6 +154,10 @@ public record BrokerConfig(
     return edit(c -> c.maxConnectionsPerUser = v);
   }
 
+  public BrokerConfig withMaxRetainedPerUser(int v) {
+    return edit(c -> c.maxRetainedPerUser = v);
+  }
+
   /** A copy of this configuration with one change; the record's constructor validates it. */
   private BrokerConfig edit(Consumer<Draft> change) {
     Draft d = new Draft(this);
@@ -171,6 +182,7 @@ public record BrokerConfig(
     int maxPublishRate;
     int publishBurst;
     int maxConnectionsPerUser;
+    int maxRetainedPerUser;
 
     Draft(BrokerConfig c) {
       developmentMode = c.developmentMode;
@@ -188,6 +200,7 @@ public record BrokerConfig(
       maxPublishRate = c.maxPublishRate;
       publishBurst = c.publishBurst;
       maxConnectionsPerUser = c.maxConnectionsPerUser;
+      maxRetainedPerUser = c.maxRetainedPerUser;
     }
 
     BrokerConfig build() {
@@ -206,7 +219,8 @@ public record BrokerConfig(
           sysInterval,
           maxPublishRate,
           publishBurst,
-          maxConnectionsPerUser);
+          maxConnectionsPerUser,
+          maxRetainedPerUser);
     }
   }
 }

@@ -5,7 +5,9 @@ import dev.stratus.core.auth.Authenticator;
 import dev.stratus.core.auth.Authorizer;
 import dev.stratus.core.store.Stores;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -18,6 +20,18 @@ public final class Harness implements Outbound {
   public final Stores stores;
   public final Broker broker;
   private final ConcurrentHashMap<ConnectionId, TestClient> clients = new ConcurrentHashMap<>();
+
+  /**
+   * A close the engine asked for naming the connection's edge, and whether the connection's record
+   * was already gone from the store at that moment (so a remote edge could not have looked it up).
+   */
+  public record EdgeClose(ConnectionId id, String edge, boolean recordGone) {}
+
+  /** Every {@link #close(ConnectionId, String)} so far, in order. */
+  public final List<EdgeClose> edgeCloses = new CopyOnWriteArrayList<>();
+
+  /** The edge each connection's last packet was sent to, as the engine named it. */
+  public final ConcurrentHashMap<ConnectionId, String> sentToEdge = new ConcurrentHashMap<>();
 
   /**
    * Connection ids unique across harnesses, so that two harnesses on one set of shared tables (two
@@ -58,11 +72,21 @@ public final class Harness implements Outbound {
    * received a bearer token outside CONNECT would open it; either may be null.
    */
   public TestClient client(MqttVersion version, String certificateSubject, String bearerToken) {
+    return client(version, "test-edge", certificateSubject, bearerToken);
+  }
+
+  /** A new connection held by the named edge. */
+  public TestClient clientOn(MqttVersion version, String edge) {
+    return client(version, edge, null, null);
+  }
+
+  private TestClient client(
+      MqttVersion version, String edge, String certificateSubject, String bearerToken) {
     ConnectionId id = new ConnectionId("test-" + ids.incrementAndGet());
     TestClient c = new TestClient(this, id, version);
     clients.put(id, c);
     broker.connectionOpened(
-        new ConnectionInfo(id, "test-edge", "127.0.0.1:" + id, certificateSubject, bearerToken));
+        new ConnectionInfo(id, edge, "127.0.0.1:" + id, certificateSubject, bearerToken));
     return c;
   }
 
@@ -85,6 +109,18 @@ public final class Harness implements Outbound {
     if (c != null) {
       c.received(packet);
     }
+  }
+
+  @Override
+  public void send(ConnectionId connection, String edge, byte[] packet) {
+    sentToEdge.put(connection, edge);
+    send(connection, packet);
+  }
+
+  @Override
+  public void close(ConnectionId connection, String edge) {
+    edgeCloses.add(new EdgeClose(connection, edge, stores.connections().get(connection) == null));
+    close(connection);
   }
 
   @Override

@@ -14,7 +14,9 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
@@ -69,7 +71,18 @@ public final class Security {
   private final boolean allowAnonymous;
   private final LoginThrottle throttle;
   private final Authorizer authorizer;
-  private final Authenticator authenticator = this::authenticate;
+  private final Authenticator authenticator =
+      new Authenticator() {
+        @Override
+        public AuthResult authenticate(ConnectRequest request) {
+          return Security.this.authenticate(request);
+        }
+
+        @Override
+        public Map<String, Long> counters() {
+          return Security.this.counters();
+        }
+      };
   private final LongAdder accepted = new LongAdder();
   private final LongAdder badCredentials = new LongAdder();
   private final LongAdder noCredentials = new LongAdder();
@@ -110,6 +123,24 @@ public final class Security {
 
   public Stats stats() {
     return new Stats(accepted.sum(), badCredentials.sum(), noCredentials.sum(), throttle.stats());
+  }
+
+  /**
+   * {@link #stats()} as the engine publishes them under {@code $SYS/broker/security/}: {@code
+   * logins/accepted}, {@code logins/bad credentials}, {@code logins/no credentials}, {@code
+   * logins/failed} (failures the throttle counted), {@code logins/locked} (refused at once while
+   * locked), {@code logins/tracked keys}. Counts of this process since it started.
+   */
+  public Map<String, Long> counters() {
+    Stats s = stats();
+    Map<String, Long> out = new LinkedHashMap<>();
+    out.put("logins/accepted", s.accepted());
+    out.put("logins/bad credentials", s.refusedBadCredentials());
+    out.put("logins/no credentials", s.refusedNoCredentials());
+    out.put("logins/failed", s.throttle().failures());
+    out.put("logins/locked", s.throttle().lockedRefusals());
+    out.put("logins/tracked keys", (long) s.throttle().trackedKeys());
+    return out;
   }
 
   private AuthResult authenticate(ConnectRequest r) {

@@ -18,6 +18,9 @@ import java.util.Objects;
  *     Instant#MAX} for a session that never expires
  * @param pendingWill a will waiting for its delay to pass [MQTT-3.1.3-9], or null
  * @param willAt when {@code pendingWill} is published; null when there is none
+ * @param owner the principal that holds the session ({@link Owners#of}): only it may connect with
+ *     this client id while the session lasts (docs/security.md); null for a session recorded before
+ *     owners were, which anyone may resume
  */
 public record Session(
     String clientId,
@@ -25,7 +28,8 @@ public record Session(
     long expirySeconds,
     Instant expiresAt,
     Message pendingWill,
-    Instant willAt) {
+    Instant willAt,
+    String owner) {
   /** Session Expiry Interval 0xFFFFFFFF: the session does not expire [MQTT-3.1.2-23]. */
   public static final long NEVER = 0xFFFF_FFFFL;
 
@@ -34,9 +38,31 @@ public record Session(
     Objects.requireNonNull(version, "version");
   }
 
+  /** A session without a recorded owner. */
+  public Session(
+      String clientId,
+      MqttVersion version,
+      long expirySeconds,
+      Instant expiresAt,
+      Message pendingWill,
+      Instant willAt) {
+    this(clientId, version, expirySeconds, expiresAt, pendingWill, willAt, null);
+  }
+
   /** A session held by a live connection. */
   public static Session connected(String clientId, MqttVersion version, long expirySeconds) {
-    return new Session(clientId, version, expirySeconds, null, null, null);
+    return new Session(clientId, version, expirySeconds, null, null, null, null);
+  }
+
+  /** A session held by a live connection of {@code owner} ({@link Owners#of}). */
+  public static Session connected(
+      String clientId, MqttVersion version, long expirySeconds, String owner) {
+    return new Session(clientId, version, expirySeconds, null, null, null, owner);
+  }
+
+  /** Whether a principal other than {@code owner} holds this session. */
+  public boolean ownedByOtherThan(String owner) {
+    return this.owner != null && !this.owner.equals(owner);
   }
 
   public boolean isConnected() {
@@ -44,15 +70,15 @@ public record Session(
   }
 
   public Session withConnection(MqttVersion newVersion, long newExpirySeconds) {
-    return new Session(clientId, newVersion, newExpirySeconds, null, null, null);
+    return new Session(clientId, newVersion, newExpirySeconds, null, null, null, owner);
   }
 
   public Session disconnected(Instant at, Message will, Instant willTime) {
     Instant expiry = expirySeconds == NEVER ? Instant.MAX : at.plusSeconds(expirySeconds);
-    return new Session(clientId, version, expirySeconds, expiry, will, willTime);
+    return new Session(clientId, version, expirySeconds, expiry, will, willTime, owner);
   }
 
   public Session withoutWill() {
-    return new Session(clientId, version, expirySeconds, expiresAt, null, null);
+    return new Session(clientId, version, expirySeconds, expiresAt, null, null, owner);
   }
 }

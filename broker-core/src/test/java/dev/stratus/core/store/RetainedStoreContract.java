@@ -114,4 +114,59 @@ public abstract class RetainedStoreContract {
     assertEquals(message("a/b/c", "a/b/c"), m);
     Paging.rejectsBadLimits((cursor, l) -> store.list("", cursor, l));
   }
+
+  @Test
+  void ownedTopicsAreCountedAndLimited() {
+    assertTrue(store.put(message("o/1", "1"), "user:alice", 2));
+    assertTrue(store.put(message("o/2", "2"), "user:alice", 2));
+    assertEquals(2, store.ownedCount("user:alice"));
+    // a third topic is over the limit: nothing changes
+    assertFalse(store.put(message("o/3", "3"), "user:alice", 2));
+    assertNull(store.get(TopicName.of("o/3")));
+    assertEquals(2, store.ownedCount("user:alice"));
+    // replacing a topic the owner has never counts twice, even at the limit
+    assertTrue(store.put(message("o/1", "1b"), "user:alice", 2));
+    assertEquals("1b", store.get(TopicName.of("o/1")).payload().asUtf8());
+    assertEquals(2, store.ownedCount("user:alice"));
+    // clearing frees a slot
+    assertTrue(store.remove(TopicName.of("o/2")));
+    assertEquals(1, store.ownedCount("user:alice"));
+    assertTrue(store.put(message("o/3", "3"), "user:alice", 2));
+    assertEquals(2, store.ownedCount("user:alice"));
+    assertEquals(0, store.ownedCount("user:bob"));
+  }
+
+  @Test
+  void anotherOwnerTakesATopicOver() {
+    assertTrue(store.put(message("o/1", "a"), "user:alice", 5));
+    assertTrue(store.put(message("o/1", "b"), "user:bob", 5));
+    assertEquals(0, store.ownedCount("user:alice"));
+    assertEquals(1, store.ownedCount("user:bob"));
+    // a full owner cannot take another's topic
+    assertTrue(store.put(message("o/2", "a"), "user:alice", 1));
+    assertFalse(store.put(message("o/1", "a2"), "user:alice", 1));
+    assertEquals("b", store.get(TopicName.of("o/1")).payload().asUtf8());
+    // an unowned put (the broker's own, or no limit set) takes the topic from its owner
+    store.put(message("o/1", "c"));
+    assertEquals(0, store.ownedCount("user:bob"));
+    // owner 0 limit: counted, never refused
+    assertTrue(store.put(message("o/4", "a"), "anonymous", 0));
+    assertTrue(store.put(message("o/5", "a"), "anonymous", 0));
+    assertEquals(2, store.ownedCount("anonymous"));
+  }
+
+  @Test
+  void ownerCountersAreNotTopics() {
+    long before = store.count();
+    assertTrue(store.put(message("o/1", "a"), "user:alice", 5));
+    assertTrue(store.put(message("p", "a"), "user:bob", 5));
+    assertEquals(before + 2, store.count());
+    assertEquals(Set.of("a", "a/b", "a/b/c", "a/x/c", "b", "/lead", "o/1", "p"), topics("#"));
+    assertEquals(Set.of("a", "b", "p"), topics("+"));
+    Set<String> listed =
+        Paging.all((c, l) -> store.list("", c, l), 2).stream()
+            .map(m -> m.topic().value())
+            .collect(Collectors.toSet());
+    assertEquals(Set.of("a", "a/b", "a/b/c", "a/x/c", "b", "/lead", "$SYS/up", "o/1", "p"), listed);
+  }
 }

@@ -103,4 +103,21 @@ public abstract class SessionStoreContract {
     }
     Paging.rejectsBadLimits(store::list);
   }
+
+  @Test
+  void ownerIsKeptThroughEveryChange() {
+    Session s = Session.connected("c1", MqttVersion.V5, 60, "user:alice");
+    store.put(s);
+    assertEquals("user:alice", store.get("c1").owner());
+    Session offline = s.disconnected(T0, null, null);
+    store.put(offline);
+    assertEquals(offline, store.get("c1"));
+    assertEquals("user:alice", store.get("c1").owner());
+    assertTrue(store.get("c1").ownedByOtherThan("user:bob"));
+    assertFalse(store.get("c1").ownedByOtherThan("user:alice"));
+    // a session recorded without an owner is nobody's
+    store.put(Session.connected("c2", MqttVersion.V5, 60));
+    assertNull(store.get("c2").owner());
+    assertFalse(store.get("c2").ownedByOtherThan("anonymous"));
+  }
 }

@@ -34,6 +34,8 @@ import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
  * willAt     N  when the pending will is published; absent when none
  * willShard  S  "w" when willAt is set: puts the item on the sparse "wills" index
  * ttl        N  epoch seconds for DynamoDB TTL: expiresAt + {@link #TTL_GRACE}
+ * own        S  the owning principal ({@code Owners}: "user:alice", "anonymous"); absent for a
+ *               session recorded before owners were
  * </pre>
  *
  * <p>The sweeper ({@code Broker.runTimers}) finds expired sessions and due wills with one Query on
@@ -82,6 +84,9 @@ public final class DynamoDbSessionStore implements SessionStore {
       item.put("willAt", instant(session.willAt()));
       item.put("willShard", s("w"));
     }
+    if (session.owner() != null) {
+      item.put("own", s(session.owner()));
+    }
     return item;
   }
 
@@ -92,7 +97,8 @@ public final class DynamoDbSessionStore implements SessionStore {
         num(item, "exp", 0),
         instant(item.get("expiresAt")),
         Attrs.message(item.get("will")),
-        instant(item.get("willAt")));
+        instant(item.get("willAt")),
+        str(item, "own"));
   }
 
   @Override

@@ -26,6 +26,7 @@ public final class MemoryRetainedStore implements RetainedStore {
     final String level;
     final ConcurrentHashMap<String, Node> children = new ConcurrentHashMap<>(2);
     volatile Message message;
+    String owner; // guarded by the node's monitor
     volatile boolean dead;
 
     Node(Node parent, String level) {
@@ -37,8 +38,11 @@ public final class MemoryRetainedStore implements RetainedStore {
   private final Node root = new Node(null, "");
   private final ConcurrentHashMap<TopicName, Message> byTopic = new ConcurrentHashMap<>();
 
+  /** Topics owned per owner; an owner with none has no entry. */
+  private final ConcurrentHashMap<String, Long> owned = new ConcurrentHashMap<>();
+
   @Override
-  public void put(Message message) {
+  public boolean put(Message message, String owner, long maxOwned) {
     String[] levels = message.topic().value().split("/", -1);
     retry:
     while (true) {
@@ -53,11 +57,44 @@ public final class MemoryRetainedStore implements RetainedStore {
         if (node.dead) {
           continue;
         }
+        String previous = node.message == null ? null : node.owner;
+        if (owner != null && !owner.equals(previous) && !acquire(owner, maxOwned)) {
+          return false;
+        }
+        if (previous != null && !previous.equals(owner)) {
+          release(previous);
+        }
         node.message = message;
+        node.owner = owner;
         byTopic.put(message.topic(), message);
-        return;
+        return true;
       }
     }
+  }
+
+  /** One more topic for {@code owner}, unless it owns {@code max} already (0: no limit). */
+  private boolean acquire(String owner, long max) {
+    boolean[] taken = {false};
+    owned.compute(
+        owner,
+        (k, n) -> {
+          long count = n == null ? 0 : n;
+          if (max > 0 && count >= max) {
+            return n;
+          }
+          taken[0] = true;
+          return count + 1;
+        });
+    return taken[0];
+  }
+
+  private void release(String owner) {
+    owned.computeIfPresent(owner, (k, n) -> n <= 1 ? null : n - 1);
+  }
+
+  @Override
+  public long ownedCount(String owner) {
+    return owned.getOrDefault(owner, 0L);
   }
 
   /**
@@ -109,7 +146,11 @@ public final class MemoryRetainedStore implements RetainedStore {
         }
         removed = node.message != null;
         if (removed) {
+          if (node.owner != null) {
+            release(node.owner);
+          }
           node.message = null;
+          node.owner = null;
           byTopic.remove(topic);
         }
       }
