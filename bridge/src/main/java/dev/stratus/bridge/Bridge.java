@@ -318,7 +318,31 @@ public final class Bridge implements Outbound, AutoCloseable {
   }
 
   @Override
+  public void send(ConnectionId connection, String edge, byte[] packet) {
+    Connection c = connections.get(connection);
+    if (c != null) {
+      if (packet.length > 0) {
+        c.send(packet);
+      }
+      return;
+    }
+    Outbound other = elsewhere;
+    if (other != null && !isOwn(connection)) {
+      other.send(connection, edge, packet);
+    }
+  }
+
+  @Override
   public void close(ConnectionId connection) {
+    close(connection, null);
+  }
+
+  /**
+   * Closes a connection; one held elsewhere is closed through the edge its record named (the engine
+   * passes it because it may already have removed the record, e.g. at a takeover).
+   */
+  @Override
+  public void close(ConnectionId connection, String edge) {
     Connection c = connections.get(connection);
     if (c != null) {
       c.close();
@@ -326,7 +350,11 @@ public final class Bridge implements Outbound, AutoCloseable {
     }
     Outbound other = elsewhere;
     if (other != null && !isOwn(connection)) {
-      other.close(connection);
+      if (edge == null) {
+        other.close(connection);
+      } else {
+        other.close(connection, edge);
+      }
     }
   }
 

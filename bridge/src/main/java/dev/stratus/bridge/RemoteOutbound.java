@@ -7,7 +7,6 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Base64;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
@@ -129,14 +128,12 @@ public final class RemoteOutbound implements Outbound, AutoCloseable {
     default void gone(String destination, ConnectionId connection) {}
 
     /**
-     * Where a connection of a destination that {@link #routeOf} no longer finds may still be open,
-     * for its close: the engine removes a connection's record before it closes it (takeover,
-     * keepalive expiry, protocol error), so an API Gateway connection this process never delivered
-     * to has no known edge by then. A {@code DeleteConnection} to each is harmless where the id is
-     * unknown (410). Empty when there is nothing to try.
+     * How to reach a connection through the edge its record named, for a close or a last packet
+     * after the engine removed the record (takeover, keepalive expiry, protocol error: the engine
+     * passes the edge then), or null when the edge is not one this resolver can reach.
      */
-    default List<Route> formerRoutes(String destination) {
-      return List.of();
+    default Route routeOfEdge(String edge) {
+      return null;
     }
   }
 
@@ -155,7 +152,10 @@ public final class RemoteOutbound implements Outbound, AutoCloseable {
       long retried,
       long oversize) {}
 
-  private record Op(ConnectionId connection, byte[] packet) {
+  /**
+   * A packet (or, when null, a close) for a connection; {@code edge} is its recorded edge or null.
+   */
+  private record Op(ConnectionId connection, String edge, byte[] packet) {
     boolean isClose() {
       return packet == null;
     }
@@ -207,13 +207,25 @@ public final class RemoteOutbound implements Outbound, AutoCloseable {
   @Override
   public void send(ConnectionId connection, byte[] packet) {
     if (packet.length > 0) {
-      enqueue(new Op(connection, packet));
+      enqueue(new Op(connection, null, packet));
+    }
+  }
+
+  @Override
+  public void send(ConnectionId connection, String edge, byte[] packet) {
+    if (packet.length > 0) {
+      enqueue(new Op(connection, edge, packet));
     }
   }
 
   @Override
   public void close(ConnectionId connection) {
-    enqueue(new Op(connection, null));
+    enqueue(new Op(connection, null, null));
+  }
+
+  @Override
+  public void close(ConnectionId connection, String edge) {
+    enqueue(new Op(connection, edge, null));
   }
 
   public Stats stats() {
@@ -309,13 +321,13 @@ public final class RemoteOutbound implements Outbound, AutoCloseable {
           LOG.log(System.Logger.Level.WARNING, "cannot resolve " + key, e);
           continue;
         }
+        if (route == null && first.edge() != null) {
+          // the engine closes (or says a last word to) a connection whose record it has already
+          // removed: it named the edge, which is where the connection may still be open
+          route = resolver.routeOfEdge(first.edge());
+        }
         if (route == null) {
-          if (first.isClose()) {
-            // the engine closes what it already forgot: close it wherever it may still be open
-            for (Route former : resolver.formerRoutes(key)) {
-              request(former, first.connection(), null);
-            }
-          } else {
+          if (!first.isClose()) {
             gone(first.connection());
           }
           continue;

@@ -11,8 +11,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
@@ -49,7 +47,7 @@ import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagem
  * connection lives and is used as recorded, so an {@code AWS_ENDPOINT_URL} set for DynamoDB Local
  * does not divert it.
  */
-final class TaskDirectory implements RemoteOutbound.Resolver {
+public final class TaskDirectory implements RemoteOutbound.Resolver {
   /** A task re-registers every 20 s with a 60 s TTL; a cached endpoint is trusted for 10 s. */
   static final Duration CACHE_FOR = Duration.ofSeconds(10);
 
@@ -65,9 +63,6 @@ final class TaskDirectory implements RemoteOutbound.Resolver {
   private static final Pattern AWS_CALLBACK_HOST =
       Pattern.compile("[^.]+\\.execute-api\\.([a-z0-9-]+)\\.amazonaws\\.com(\\.cn)?");
 
-  /** API Gateway stages remembered for closing connections whose record is gone. */
-  static final int MAX_SEEN_ENDPOINTS = 8;
-
   private record Cached(URI endpoint, Instant until) {}
 
   private final BridgeTasks tasks;
@@ -75,7 +70,6 @@ final class TaskDirectory implements RemoteOutbound.Resolver {
   private final URI override;
   private final InstantSource clock;
   private final ConcurrentHashMap<String, Cached> cache = new ConcurrentHashMap<>();
-  private final LinkedHashSet<URI> seenEndpoints = new LinkedHashSet<>();
   private final Map<ConnectionId, URI> edges =
       new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -89,7 +83,7 @@ final class TaskDirectory implements RemoteOutbound.Resolver {
    * @param connections where API Gateway connections' edges are recorded
    * @param env the environment, for the endpoint override
    */
-  TaskDirectory(
+  public TaskDirectory(
       BridgeTasks tasks,
       ConnectionStore connections,
       Map<String, String> env,
@@ -134,20 +128,12 @@ final class TaskDirectory implements RemoteOutbound.Resolver {
         : new RemoteOutbound.Route(endpoint, RemoteOutbound.Kind.INTERNAL);
   }
 
-  /**
-   * The API Gateway endpoints seen lately: a connection whose record is already gone when the
-   * engine closes it is closed at each (API Gateway answers 410 where the id is unknown).
-   */
   @Override
-  public List<RemoteOutbound.Route> formerRoutes(String destination) {
-    if (!destination.startsWith(CONNECTION_DESTINATION)) {
-      return List.of();
-    }
-    synchronized (seenEndpoints) {
-      return seenEndpoints.stream()
-          .map(u -> new RemoteOutbound.Route(u, RemoteOutbound.Kind.API_GATEWAY))
-          .toList();
-    }
+  public RemoteOutbound.Route routeOfEdge(String edge) {
+    URI endpoint = callbackUrl(edge);
+    return endpoint == null
+        ? null
+        : new RemoteOutbound.Route(endpoint, RemoteOutbound.Kind.API_GATEWAY);
   }
 
   @Override
@@ -189,13 +175,6 @@ final class TaskDirectory implements RemoteOutbound.Resolver {
       synchronized (edges) {
         edges.put(connection, endpoint);
       }
-      synchronized (seenEndpoints) {
-        seenEndpoints.remove(endpoint); // most recent last
-        seenEndpoints.add(endpoint);
-        if (seenEndpoints.size() > MAX_SEEN_ENDPOINTS) {
-          seenEndpoints.remove(seenEndpoints.iterator().next());
-        }
-      }
     }
     return new RemoteOutbound.Route(endpoint, RemoteOutbound.Kind.API_GATEWAY);
   }
@@ -231,7 +210,7 @@ final class TaskDirectory implements RemoteOutbound.Resolver {
   /**
    * A Management API client for a route; see {@link #internalClient} and {@link #apiGatewayClient}.
    */
-  static ApiGatewayManagementApiClient client(
+  public static ApiGatewayManagementApiClient client(
       RemoteOutbound.Route route, SdkHttpClient http, Map<String, String> env) {
     return switch (route.kind()) {
       case INTERNAL -> internalClient(route.endpoint(), http);

@@ -3,14 +3,14 @@ package dev.stratus.local;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import dev.stratus.bridge.Bridge;
 import dev.stratus.bridge.BridgeConfig;
+import dev.stratus.bridge.ClientCertificates;
 import dev.stratus.bridge.InternalEndpoint;
 import dev.stratus.bridge.RemoteOutbound;
+import dev.stratus.bridge.TaskDirectory;
 import dev.stratus.core.Broker;
 import dev.stratus.core.BrokerConfig;
-import dev.stratus.core.ConnectionId;
 import dev.stratus.core.auth.Authenticator;
 import dev.stratus.core.auth.Authorizer;
-import dev.stratus.core.store.ConnectionRecord;
 import dev.stratus.core.store.Stores;
 import dev.stratus.functions.ConnectHandler;
 import dev.stratus.functions.DefaultHandler;
@@ -35,7 +35,6 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -177,7 +176,8 @@ public final class LocalStack implements AutoCloseable {
             defaults.outboundSoftLimit(),
             defaults.outboundHardLimit(),
             defaults.connectTimeout(),
-            defaults.closeGrace());
+            defaults.closeGrace(),
+            ClientCertificates.NONE);
     bridge = new Bridge(config);
     resources.add(bridge);
     BrokerConfig brokerConfig = BrokerConfig.defaults().withDevelopmentMode(true);
@@ -193,14 +193,12 @@ public final class LocalStack implements AutoCloseable {
     resources.add(internal);
     URI internalUrl = internal.url();
     tasks.register(taskId, internalUrl, Instant.now(), REGISTRATION_TTL);
-    URI apigwCallback = emulator.callbackUrl();
+    // The bridge finds API Gateway connections by the callback URL their records name (here the
+    // emulator's) and other tasks in the registry, as a deployed bridge does.
     RemoteOutbound remote =
         new RemoteOutbound(
-            new Routes(tasks, bridgeStores, apigwCallback),
-            url ->
-                url.equals(apigwCallback)
-                    ? new TextProfileManagementClient(managementClient(url, http))
-                    : managementClient(url, http),
+            new TaskDirectory(tasks, bridgeStores.connections(), Map.of(), InstantSource.system()),
+            route -> TaskDirectory.client(route, http, Map.of()),
             bridgeBroker::connectionLost,
             RemoteOutbound.DEFAULT_CAPACITY);
     resources.add(remote);
@@ -384,64 +382,5 @@ public final class LocalStack implements AutoCloseable {
             StaticCredentialsProvider.create(AwsBasicCredentials.create("stratus", "local")))
         .httpClient(http)
         .build();
-  }
-
-  /**
-   * Where the bridge delivers to connections it does not hold: another bridge task's internal
-   * endpoint (from the tasks registry), or the Management API of the API Gateway stage a connection
-   * record names ({@code apigw:<callback URL>}), by default this stack's emulator.
-   */
-  static final class Routes implements RemoteOutbound.Resolver {
-    private static final Duration CACHE_FOR = Duration.ofSeconds(10);
-
-    private record Cached(URI endpoint, Instant until) {}
-
-    private final BridgeTasks tasks;
-    private final Stores stores;
-    private final String localApiGateway;
-    private final ConcurrentHashMap<String, Cached> cache = new ConcurrentHashMap<>();
-
-    Routes(BridgeTasks tasks, Stores stores, URI localApiGateway) {
-      this.tasks = tasks;
-      this.stores = stores;
-      this.localApiGateway = WebSocketEdge.APIGW_EDGE_PREFIX + localApiGateway;
-    }
-
-    @Override
-    public String destinationOf(ConnectionId connection) {
-      String task = BridgeTasks.taskOf(connection);
-      if (task != null) {
-        return task;
-      }
-      ConnectionRecord rec = stores.connections().get(connection);
-      if (rec != null
-          && rec.edge() != null
-          && rec.edge().startsWith(WebSocketEdge.APIGW_EDGE_PREFIX)) {
-        return rec.edge();
-      }
-      // The record is gone when the engine closes a connection it has just taken over: in this
-      // stack every connection that is not a bridge task's is the emulator's.
-      return localApiGateway;
-    }
-
-    @Override
-    public URI endpointOf(String destination) {
-      if (destination.startsWith(WebSocketEdge.APIGW_EDGE_PREFIX)) {
-        String url = destination.substring(WebSocketEdge.APIGW_EDGE_PREFIX.length());
-        return url.equals("unknown") ? null : URI.create(url);
-      }
-      Instant now = Instant.now();
-      Cached c = cache.get(destination);
-      if (c != null && c.until().isAfter(now)) {
-        return c.endpoint();
-      }
-      URI endpoint = tasks.lookup(destination, now);
-      if (endpoint == null) {
-        cache.remove(destination);
-      } else {
-        cache.put(destination, new Cached(endpoint, now.plus(CACHE_FOR)));
-      }
-      return endpoint;
-    }
   }
 }
