@@ -16,6 +16,7 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import dev.stratus.core.Broker;
 import dev.stratus.core.BrokerConfig;
 import dev.stratus.core.auth.ConnectRequest;
+import dev.stratus.core.auth.Security;
 import dev.stratus.core.store.Stores;
 import java.io.IOException;
 import java.io.InputStream;
@@ -91,7 +92,13 @@ class ClientCertificateTest {
                 0,
                 certificates);
     bridge = new Bridge(config);
-    BridgeAuthenticator authenticator = new BridgeAuthenticator(null, false);
+    Security security =
+        BridgeMain.security(
+            BridgeOptions.parse("--tls-cert", "c", "--tls-key", "k", "--tls-client-ca", "ca"),
+            null,
+            List.of(),
+            null,
+            null);
     Broker broker =
         new Broker(
             BrokerConfig.defaults(),
@@ -100,9 +107,9 @@ class ClientCertificateTest {
             InstantSource.system(),
             request -> {
               seen.add(request);
-              return authenticator.authenticate(request);
+              return security.authenticator().authenticate(request);
             },
-            PasswordFile.AUTHENTICATED_MAY_ALL);
+            security.authorizer());
     bridge.start(broker);
   }
 
