@@ -264,13 +264,23 @@ public final class BridgeMain {
               + "*, internal endpoint "
               + shared.url);
     }
-    Security security =
-        security(
-            options,
-            passwords,
-            aclRules,
-            shared == null ? null : new DynamoDbUserStore(shared.dynamo, shared.prefix),
-            shared == null ? null : new DynamoDbAclStore(shared.dynamo, shared.prefix));
+    Security security;
+    try {
+      // with --acl-store dynamodb this reads the acl table once: a missing table stops the start
+      security =
+          security(
+              options,
+              passwords,
+              aclRules,
+              shared == null ? null : new DynamoDbUserStore(shared.dynamo, shared.prefix),
+              shared == null ? null : new DynamoDbAclStore(shared.dynamo, shared.prefix));
+    } catch (RuntimeException e) {
+      err.println("stratus bridge: cannot read the acl table: " + e.getMessage());
+      if (shared != null) {
+        shared.close();
+      }
+      return 2;
+    }
     Broker broker =
         new Broker(
             brokerConfig,

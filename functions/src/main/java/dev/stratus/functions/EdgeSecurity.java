@@ -46,8 +46,10 @@ final class EdgeSecurity {
 
   /**
    * Builds the container's {@link Security}: once per container, so that the login throttle's
-   * counters, the JWKS key cache and the ACL table's cached rules live as long as it. Nothing is
-   * fetched here: the JWKS on the first token, the acl table on the first check.
+   * counters, the JWKS key cache and the ACL table's cached rules live as long as it. The JWKS is
+   * fetched on the first token, not here (nor during SnapStart priming); the acl table is read here
+   * once (a missing table fails the start) and then at most every 30 s, so a restored snapshot
+   * rereads it at its first check.
    */
   static Security fromEnvironment(
       Map<String, String> env, UserStore users, AclStore aclTable, InstantSource clock) {
