@@ -50,21 +50,38 @@ args=(
   --internal-port "${STRATUS_INTERNAL_PORT:-9090}"
 )
 
-if [ "${STRATUS_ALLOW_ANONYMOUS:-false}" = "true" ]; then
-  args+=(--allow-anonymous true)
-else
-  # The password file comes from Secrets Manager through the task definition's Secrets.
-  if [ -z "${STRATUS_PASSWORDS:-}" ]; then
-    echo "stratus-entrypoint: anonymous access is off and STRATUS_PASSWORDS is empty;" \
-      "set BridgePasswordsSecretArn (docs/deploy.md)" >&2
-    exit 2
-  fi
+# Users from the users table (./stratus users add); anonymous clients only when the stack says so.
+args+=(--users dynamodb --allow-anonymous "${STRATUS_ALLOW_ANONYMOUS:-false}")
+
+# An optional password file from Secrets Manager (the task definition's Secrets), in addition.
+if [ -n "${STRATUS_PASSWORDS:-}" ]; then
   umask 077
   passwords="$(mktemp)"
   printf '%s\n' "$STRATUS_PASSWORDS" >"$passwords"
   unset STRATUS_PASSWORDS
-  args+=(--allow-anonymous false --password-file "$passwords")
+  args+=(--password-file "$passwords")
 fi
+
+# ACLs: the acl table, and/or rules given inline (the AclRules parameter) written to a file.
+if [ "${STRATUS_ACL_TABLE:-false}" = "true" ]; then
+  args+=(--acl-store dynamodb)
+fi
+if [ -n "${STRATUS_ACL:-}" ]; then
+  acl="$(mktemp)"
+  printf '%s\n' "$STRATUS_ACL" >"$acl"
+  args+=(--acl-file "$acl")
+fi
+
+# JWT bearer tokens: a Cognito user pool, or any issuer's JWKS.
+if [ -n "${STRATUS_JWT_COGNITO:-}" ]; then
+  args+=(--jwt-cognito "$STRATUS_JWT_COGNITO" --jwt-audience "${STRATUS_JWT_AUDIENCE:-}")
+elif [ -n "${STRATUS_JWT_JWKS_URL:-}" ]; then
+  args+=(--jwt-jwks-url "$STRATUS_JWT_JWKS_URL" --jwt-issuer "${STRATUS_JWT_ISSUER:-}"
+    --jwt-audience "${STRATUS_JWT_AUDIENCE:-}")
+fi
+
+args+=(--max-publish-rate "${STRATUS_MAX_PUBLISH_RATE:-0}"
+  --max-connections-per-user "${STRATUS_MAX_CONNECTIONS_PER_USER:-0}")
 
 # The same JVM flags as ./stratus bridge (its bridge_java_opts; docs/bridge.md "Memory and JVM
 # flags"); the image's JDK is 25, so compact object headers are a product flag.

@@ -1,48 +1,51 @@
 package dev.stratus.bridge;
 
-import dev.stratus.codec.ReasonCode;
 import dev.stratus.core.auth.AuthResult;
 import dev.stratus.core.auth.Authenticator;
 import dev.stratus.core.auth.ConnectRequest;
+import dev.stratus.core.auth.LoginThrottle;
+import dev.stratus.core.auth.Security;
 
 /**
- * The bridge's authentication from its command line, checked in this order:
- *
- * <ol>
- *   <li>a verified TLS client certificate ({@code --tls-client-ca}): accepted; its mapped name is
- *       the request's {@code certificateSubject};
- *   <li>a CONNECT without user name and password: accepted only with {@code --allow-anonymous
- *       true}, else refused with Not authorized (0x87; 3.1.1 return code 5);
- *   <li>a user name: checked against the {@code --password-file} (Bad User Name or Password, 0x86 /
- *       return code 4, when wrong); without a password file it is accepted only when anonymous
- *       access is on (the name is then unchecked, as Mosquitto does), else refused with 0x87.
- * </ol>
+ * {@link Security}'s authenticator, plus the one thing it does not know: password-file lines in the
+ * old unsalted SHA-256 form ({@link PasswordFile}). Only a CONNECT that names such a user with a
+ * matching password, without a client certificate, is accepted here (as that user, without roles);
+ * everything else, a wrong password for such a user included, goes to {@code Security}, so
+ * refusals, failure counting and lockout are the same for every user. A locked user or address is
+ * never checked here.
  */
 final class BridgeAuthenticator implements Authenticator {
+  private final Authenticator security;
+  private final LoginThrottle throttle;
   private final PasswordFile passwords;
-  private final boolean anonymous;
+
+  BridgeAuthenticator(Security security, PasswordFile passwords) {
+    this.security = security.authenticator();
+    this.throttle = security.throttle();
+    this.passwords = passwords;
+  }
 
   /**
+   * Security's authenticator alone when no SHA-256 line needs checking, else this wrapper.
+   *
    * @param passwords the password file, or null
-   * @param anonymous whether clients without credentials are accepted
    */
-  BridgeAuthenticator(PasswordFile passwords, boolean anonymous) {
-    this.passwords = passwords;
-    this.anonymous = anonymous;
+  static Authenticator of(Security security, PasswordFile passwords) {
+    return passwords == null || passwords.sha256Users().isEmpty()
+        ? security.authenticator()
+        : new BridgeAuthenticator(security, passwords);
   }
 
   @Override
-  public AuthResult authenticate(ConnectRequest request) {
-    if (request.certificateSubject() != null) {
-      // The TLS handshake verified the chain against the configured client CAs.
-      return AuthResult.ACCEPTED;
+  public AuthResult authenticate(ConnectRequest r) {
+    if (r.certificateSubject() == null
+        && r.bearerToken() == null
+        && passwords.hasSha256(r.username())
+        && !throttle.isLocked(r.username(), r.remoteAddress())
+        && passwords.sha256Matches(r.username(), r.password())) {
+      throttle.succeeded(r.username(), r.remoteAddress());
+      return AuthResult.accepted(r.username(), java.util.Set.of());
     }
-    if (request.username() == null && request.password() == null) {
-      return anonymous ? AuthResult.ACCEPTED : new AuthResult.Refused(ReasonCode.NOT_AUTHORIZED);
-    }
-    if (passwords != null) {
-      return passwords.authenticate(request);
-    }
-    return anonymous ? AuthResult.ACCEPTED : new AuthResult.Refused(ReasonCode.NOT_AUTHORIZED);
+    return security.authenticate(r);
   }
 }

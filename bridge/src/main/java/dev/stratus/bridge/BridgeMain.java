@@ -2,12 +2,18 @@ package dev.stratus.bridge;
 
 import dev.stratus.core.Broker;
 import dev.stratus.core.BrokerConfig;
-import dev.stratus.core.auth.Authenticator;
-import dev.stratus.core.auth.Authorizer;
+import dev.stratus.core.auth.PasswordHash;
+import dev.stratus.core.auth.Security;
+import dev.stratus.core.auth.UserStore;
+import dev.stratus.core.auth.acl.AclFile;
+import dev.stratus.core.auth.acl.AclRule;
+import dev.stratus.core.auth.acl.AclStore;
 import dev.stratus.core.store.Stores;
 import dev.stratus.store.dynamodb.BridgeTasks;
+import dev.stratus.store.dynamodb.DynamoDbAclStore;
 import dev.stratus.store.dynamodb.DynamoDbClients;
 import dev.stratus.store.dynamodb.DynamoDbStores;
+import dev.stratus.store.dynamodb.DynamoDbUserStore;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.BindException;
@@ -17,8 +23,10 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import javax.net.ssl.SSLContext;
@@ -177,6 +185,9 @@ public final class BridgeMain {
    * status when it cannot start or only printed help.
    */
   static int start(String[] args, PrintStream out, PrintStream err) {
+    if (args.length == 1 && args[0].equals("--hash-password")) {
+      return hashPassword(System.in, out, err);
+    }
     BridgeOptions options;
     try {
       options = BridgeOptions.parse(args);
@@ -195,28 +206,23 @@ public final class BridgeMain {
       return 2;
     }
     SSLContext tls = null;
-    Authenticator authenticator = Authenticator.ALLOW_ALL;
-    Authorizer authorizer = Authorizer.ALLOW_ALL;
+    PasswordFile passwords = null;
+    List<AclRule> aclRules = List.of();
     try {
       if (options.tlsCert() != null) {
         tls = Tls.serverContext(options.tlsCert(), options.tlsKey(), options.tlsClientCa());
       }
-      if (options.passwordFile() != null || options.tlsClientCa() != null) {
-        authenticator =
-            new BridgeAuthenticator(
-                options.passwordFile() == null ? null : PasswordFile.load(options.passwordFile()),
-                options.allowAnonymous());
-        authorizer = PasswordFile.AUTHENTICATED_MAY_ALL;
+      if (options.passwordFile() != null) {
+        passwords = PasswordFile.load(options.passwordFile());
       }
-    } catch (IOException | GeneralSecurityException e) {
+      if (options.security().aclFile() != null) {
+        aclRules = AclFile.load(options.security().aclFile());
+      }
+    } catch (IOException | GeneralSecurityException | AclFile.AclSyntaxException e) {
       err.println("stratus bridge: " + e.getMessage());
       return 2;
     }
-    BrokerConfig brokerConfig =
-        BrokerConfig.defaults()
-            .withDevelopmentMode(options.allowAnonymous())
-            .withMaxQueuedMessages(options.maxQueuedMessages())
-            .withV3OutboundWindow(options.maxInflight());
+    BrokerConfig brokerConfig = brokerConfig(options);
     // The task id: in every connection id this task hands out, and the key of its registration
     // (BridgeTasks). 48 random bits: tasks of one deployment do not collide.
     String edgeId =
@@ -258,8 +264,31 @@ public final class BridgeMain {
               + "*, internal endpoint "
               + shared.url);
     }
+    Security security;
+    try {
+      // with --acl-store dynamodb this reads the acl table once: a missing table stops the start
+      security =
+          security(
+              options,
+              passwords,
+              aclRules,
+              shared == null ? null : new DynamoDbUserStore(shared.dynamo, shared.prefix),
+              shared == null ? null : new DynamoDbAclStore(shared.dynamo, shared.prefix));
+    } catch (RuntimeException e) {
+      err.println("stratus bridge: cannot read the acl table: " + e.getMessage());
+      if (shared != null) {
+        shared.close();
+      }
+      return 2;
+    }
     Broker broker =
-        new Broker(brokerConfig, stores, bridge, InstantSource.system(), authenticator, authorizer);
+        new Broker(
+            brokerConfig,
+            stores,
+            bridge,
+            InstantSource.system(),
+            BridgeAuthenticator.of(security, passwords),
+            security.authorizer());
     try {
       bridge.start(broker);
     } catch (BindException e) {
@@ -323,8 +352,14 @@ public final class BridgeMain {
                   Runtime.getRuntime().halt(0);
                 },
                 "bridge-drain"));
-    if (options.allowAnonymous()) {
-      err.println("stratus bridge: anonymous access allowed (--allow-anonymous true)");
+    err.println("stratus bridge: " + describe(options, passwords));
+    if (passwords != null && !passwords.sha256Users().isEmpty()) {
+      err.println(
+          "stratus bridge: warning: "
+              + options.passwordFile()
+              + " has unsalted SHA-256 lines for "
+              + String.join(", ", passwords.sha256Users())
+              + "; replace them with stratus bridge --hash-password (docs/bridge.md)");
     }
     for (Bridge.Endpoint endpoint : bridge.endpoints()) {
       out.println("listening " + endpoint.describe());
@@ -334,5 +369,109 @@ public final class BridgeMain {
     }
     out.flush();
     return -1;
+  }
+
+  /** The engine's settings from the command line. */
+  static BrokerConfig brokerConfig(BridgeOptions options) {
+    BridgeOptions.SecurityOptions sec = options.security();
+    return BrokerConfig.defaults()
+        .withMaxQueuedMessages(options.maxQueuedMessages())
+        .withV3OutboundWindow(options.maxInflight())
+        .withMaxPublishRate(sec.maxPublishRate(), sec.publishBurst())
+        .withMaxConnectionsPerUser(sec.maxConnectionsPerUser());
+  }
+
+  /**
+   * Authentication and ACLs from the command line (docs/security.md, "Configure each edge"): users
+   * from the password file's PBKDF2 lines, then the users table ({@code --users dynamodb}); JWT;
+   * the ACL file's rules with the acl table's ({@code --acl-store dynamodb}); anonymous access.
+   * Client certificates need nothing here: the TLS listener passes the mapped user name as {@code
+   * certificateSubject}, which {@code Security} takes as the user.
+   *
+   * @param tableUsers the users table, or null without the dynamodb store
+   * @param tableAcl the acl table, or null without the dynamodb store
+   */
+  static Security security(
+      BridgeOptions options,
+      PasswordFile passwords,
+      List<AclRule> aclRules,
+      UserStore tableUsers,
+      AclStore tableAcl) {
+    BridgeOptions.SecurityOptions sec = options.security();
+    UserStore users = sec.usersFromDynamodb() ? tableUsers : null;
+    if (passwords != null) {
+      users = passwords.users(users);
+    }
+    Security.Builder b =
+        Security.builder(InstantSource.system())
+            .users(users)
+            .allowAnonymous(options.allowAnonymous())
+            .aclRules(aclRules);
+    if (sec.jwt() != null) {
+      b.jwt(sec.jwt());
+    }
+    if (sec.aclFromDynamodb()) {
+      b.aclStore(tableAcl, ACL_REFRESH);
+    }
+    return b.build();
+  }
+
+  /** The ACL table is reread at most this often per task. */
+  static final Duration ACL_REFRESH = Duration.ofSeconds(30);
+
+  /** One line saying how clients are admitted and confined. */
+  static String describe(BridgeOptions options, PasswordFile passwords) {
+    BridgeOptions.SecurityOptions sec = options.security();
+    List<String> ways = new ArrayList<>();
+    if (sec.usersFromDynamodb()) {
+      ways.add("users table");
+    }
+    if (passwords != null) {
+      ways.add("password file");
+    }
+    if (sec.jwt() != null) {
+      ways.add("JWT from " + sec.jwt().issuer());
+    }
+    if (options.tlsClientCa() != null) {
+      ways.add("client certificates");
+    }
+    if (options.allowAnonymous()) {
+      ways.add("anonymous (--allow-anonymous true)");
+    }
+    List<String> acl = new ArrayList<>();
+    if (sec.aclFile() != null) {
+      acl.add(sec.aclFile().toString());
+    }
+    if (sec.aclFromDynamodb()) {
+      acl.add("acl table");
+    }
+    return "clients admitted by "
+        + String.join(", ", ways)
+        + "; ACL "
+        + (acl.isEmpty() ? "none (every topic but $...)" : String.join(" + ", acl));
+  }
+
+  /** {@code --hash-password}: one line of stdin to a {@link PasswordHash} on stdout. */
+  static int hashPassword(java.io.InputStream in, PrintStream out, PrintStream err) {
+    try {
+      byte[] all = in.readAllBytes();
+      int end = all.length;
+      // the line's end, as `echo` or a terminal leaves it, is not part of the password
+      if (end > 0 && all[end - 1] == '\n') {
+        end--;
+        if (end > 0 && all[end - 1] == '\r') {
+          end--;
+        }
+      }
+      if (end == 0) {
+        err.println("stratus bridge: --hash-password: no password on stdin");
+        return 2;
+      }
+      out.println(PasswordHash.hash(java.util.Arrays.copyOf(all, end)));
+      return 0;
+    } catch (IOException e) {
+      err.println("stratus bridge: --hash-password: " + e.getMessage());
+      return 2;
+    }
   }
 }

@@ -1,6 +1,11 @@
 package dev.stratus.bridge;
 
+import dev.stratus.core.BrokerConfig;
+import dev.stratus.core.auth.jwt.JwtSettings;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The command line of {@code ./stratus bridge}, parsed and checked.
@@ -45,7 +50,41 @@ public record BridgeOptions(
     int internalPort,
     Path tlsClientCa,
     ClientCertificates clientCertificates,
+    SecurityOptions security,
     boolean help) {
+
+  /**
+   * Where users and ACL rules come from and the limits (docs/security.md, "Configure each edge").
+   *
+   * @param usersFromDynamodb {@code --users dynamodb}: password users (and certificate users'
+   *     roles) from the users table
+   * @param aclFile {@code --acl-file}, or null
+   * @param aclFromDynamodb {@code --acl-store dynamodb}: rules from the acl table, reread every 30
+   *     s
+   * @param jwt {@code --jwt-...}: bearer tokens accepted, or null
+   * @param maxPublishRate {@code --max-publish-rate}: publishes per second per connection, 0 = off
+   * @param publishBurst the token bucket's size
+   * @param maxConnectionsPerUser {@code --max-connections-per-user}, 0 = off
+   */
+  public record SecurityOptions(
+      boolean usersFromDynamodb,
+      Path aclFile,
+      boolean aclFromDynamodb,
+      JwtSettings jwt,
+      int maxPublishRate,
+      int publishBurst,
+      int maxConnectionsPerUser) {
+    static final SecurityOptions NONE =
+        new SecurityOptions(false, null, false, null, 0, DEFAULT_PUBLISH_BURST, 0);
+
+    /** Whether clients can authenticate other than with a password file or a certificate. */
+    boolean authenticates() {
+      return usersFromDynamodb || jwt != null;
+    }
+  }
+
+  /** The engine's default bucket size when {@code --max-publish-rate} gives no burst. */
+  static final int DEFAULT_PUBLISH_BURST = BrokerConfig.defaults().publishBurst();
 
   /**
    * 10,000: an online subscriber rides out a burst of that many QoS 1/2 messages beyond its
@@ -82,11 +121,29 @@ public record BridgeOptions(
                                 --tls-client-ca is given, else none)
         --tls-user-from cn|san-email|san-dns|subject
                                 the certificate field that becomes the user name (default cn)
-        --password-file FILE    username:sha256hex lines (printf %s PASSWORD | sha256sum)
         --allow-anonymous true|false
                                 accept clients without credentials (default false; the bare flag
-                                means true). With neither --password-file nor --tls-client-ca the
-                                bridge refuses to start unless this is true (development only)
+                                means true). Without any way to authenticate (below) the bridge
+                                refuses to start unless this is true (development only)
+        --users dynamodb        password users (and certificate users' roles) from the users table
+                                (./stratus users add; needs --store dynamodb)
+        --password-file FILE    username:HASH lines, HASH from --hash-password (pbkdf2-sha512$...)
+                                or, still read for compatibility, the hex SHA-256 of the password
+        --jwt-jwks-url URL --jwt-issuer ISS --jwt-audience AUD[,AUD...]
+                                accept JWT bearer tokens (RS256/ES256) in the password field,
+                                verified against the issuer's JWKS; exp, iss and aud checked
+        --jwt-cognito REGION/POOL_ID --jwt-audience APP_CLIENT_ID[,...]
+                                the same for an Amazon Cognito user pool
+        --acl-file FILE         ACL rules (docs/security.md, "The ACL file")
+        --acl-store dynamodb    ACL rules from the acl table (./stratus acl add), reread every 30 s;
+                                with neither ACL option every client may use every topic but $...
+        --max-publish-rate N[/BURST]
+                                PUBLISH packets per second per connection, BURST at once (default
+                                off; burst 1000); beyond it v5 DISCONNECT 0x96, 3.1.1 close
+        --max-connections-per-user N
+                                live connections one user may hold (default off); CONNACK 0x97
+        --hash-password         read a password from stdin, print its hash for --password-file
+                                or a users table, and exit
         --max-queued-messages N QoS 1/2 messages queued per client beyond its in-flight window,
                                 online or offline; newer ones are dropped and counted (default 10000)
         --max-inflight N        QoS 1/2 messages in flight to a 3.1.1 client (default 100; v5 clients
@@ -128,6 +185,15 @@ public record BridgeOptions(
     String endpoint = null;
     String prefix = null;
     Integer internal = null;
+    String users = null;
+    Path aclFile = null;
+    String aclStore = null;
+    String jwksUrl = null;
+    String issuer = null;
+    String audience = null;
+    String cognito = null;
+    int[] publishRate = {0, DEFAULT_PUBLISH_BURST};
+    int maxConnectionsPerUser = 0;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       if (arg.equals("-h") || arg.equals("--help")) {
@@ -150,6 +216,7 @@ public record BridgeOptions(
             -1,
             null,
             ClientCertificates.NONE,
+            SecurityOptions.NONE,
             true);
       }
       String name = arg;
@@ -230,6 +297,15 @@ public record BridgeOptions(
           prefix = value;
         }
         case "--internal-port" -> internal = port(name, value);
+        case "--users" -> users = dynamodbOnly(name, value);
+        case "--acl-store" -> aclStore = dynamodbOnly(name, value);
+        case "--acl-file" -> aclFile = Path.of(value);
+        case "--jwt-jwks-url" -> jwksUrl = value;
+        case "--jwt-issuer" -> issuer = value;
+        case "--jwt-audience" -> audience = value;
+        case "--jwt-cognito" -> cognito = value;
+        case "--max-publish-rate" -> publishRate = rate(name, value);
+        case "--max-connections-per-user" -> maxConnectionsPerUser = count(name, value, 0);
         case "--allow-anonymous" ->
             anonymous =
                 switch (value) {
@@ -285,6 +361,11 @@ public record BridgeOptions(
       throw new UsageException("--internal-port: the dynamodb store needs the internal endpoint");
     }
     int internalPort = shared ? (internal == null ? 0 : internal) : -1;
+    if (!shared && (users != null || aclStore != null)) {
+      throw new UsageException(
+          "--users dynamodb and --acl-store dynamodb need --store dynamodb (the tables)");
+    }
+    JwtSettings jwt = jwt(jwksUrl, issuer, audience, cognito);
     return new BridgeOptions(
         host,
         tcp,
@@ -304,6 +385,14 @@ public record BridgeOptions(
         internalPort,
         clientCa,
         clientCertificates,
+        new SecurityOptions(
+            users != null,
+            aclFile,
+            aclStore != null,
+            jwt,
+            publishRate[0],
+            publishRate[1],
+            maxConnectionsPerUser),
         false);
   }
 
@@ -313,11 +402,78 @@ public record BridgeOptions(
    * or anonymous access was asked for explicitly.
    */
   public String authenticationProblem() {
-    if (help || allowAnonymous || passwordFile != null || tlsClientCa != null) {
+    if (help
+        || allowAnonymous
+        || passwordFile != null
+        || tlsClientCa != null
+        || security.authenticates()) {
       return null;
     }
-    return "no client authentication configured: give --password-file FILE and/or --tls-client-ca"
-        + " FILE, or --allow-anonymous true to accept anyone (development only)";
+    return "no client authentication configured: give --users dynamodb, --password-file FILE,"
+        + " --jwt-..., and/or --tls-client-ca FILE, or --allow-anonymous true to accept anyone"
+        + " (development only)";
+  }
+
+  private static String dynamodbOnly(String name, String value) throws UsageException {
+    if (!value.equals("dynamodb")) {
+      throw new UsageException(name + ": expected dynamodb");
+    }
+    return value;
+  }
+
+  /** {@code N} or {@code N/BURST}, publishes per second and the bucket size; 0 turns it off. */
+  private static int[] rate(String name, String value) throws UsageException {
+    int slash = value.indexOf('/');
+    int perSecond = count(name, slash < 0 ? value : value.substring(0, slash), 0);
+    int burst = slash < 0 ? DEFAULT_PUBLISH_BURST : count(name, value.substring(slash + 1), 1);
+    return new int[] {perSecond, burst};
+  }
+
+  /**
+   * The JWT settings from {@code --jwt-jwks-url URL --jwt-issuer ISS --jwt-audience AUD} or {@code
+   * --jwt-cognito REGION/POOL_ID --jwt-audience CLIENT_ID}; null when none is given.
+   */
+  static JwtSettings jwt(String jwksUrl, String issuer, String audience, String cognito)
+      throws UsageException {
+    if (jwksUrl == null && issuer == null && audience == null && cognito == null) {
+      return null;
+    }
+    if (audience == null || audience.isBlank()) {
+      // a token minted for another application of the same issuer must not open the broker
+      throw new UsageException(
+          "--jwt-audience AUD is required with --jwt-jwks-url or --jwt-cognito (the accepted"
+              + " audience or Cognito app client id)");
+    }
+    List<String> audiences = List.of(audience.split(","));
+    if (cognito != null) {
+      if (jwksUrl != null || issuer != null) {
+        throw new UsageException(
+            "--jwt-cognito sets the issuer and key URL itself: drop --jwt-jwks-url/--jwt-issuer");
+      }
+      String[] parts = cognito.split("/", -1);
+      if (parts.length != 2
+          || !parts[0].matches("[a-z]{2}(-[a-z]+)+-[0-9]")
+          || !parts[1].matches(java.util.regex.Pattern.quote(parts[0]) + "_[0-9A-Za-z]+")) {
+        throw new UsageException(
+            "--jwt-cognito: expected REGION/POOL_ID, e.g. eu-west-1/eu-west-1_AbCdEf123");
+      }
+      return JwtSettings.cognito(parts[0], parts[1], audiences);
+    }
+    if (jwksUrl == null || issuer == null) {
+      throw new UsageException(
+          "--jwt-jwks-url URL and --jwt-issuer ISS go together (or use --jwt-cognito)");
+    }
+    URI url;
+    try {
+      url = new URI(jwksUrl);
+    } catch (URISyntaxException e) {
+      throw new UsageException("--jwt-jwks-url: " + e.getMessage());
+    }
+    if (!"https".equals(url.getScheme()) && !"http".equals(url.getScheme())
+        || url.getHost() == null) {
+      throw new UsageException("--jwt-jwks-url: expected an http(s) URL");
+    }
+    return JwtSettings.of(url, issuer, audiences);
   }
 
   private static String value(ClientCertificates.Mode mode) {

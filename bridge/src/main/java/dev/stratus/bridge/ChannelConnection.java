@@ -265,7 +265,7 @@ final class ChannelConnection extends Connection {
         pending = null;
         written(chunk);
         if (chunk.thenClose()) {
-          closeTransport();
+          closeTransport(true);
           return;
         }
       }
@@ -277,6 +277,17 @@ final class ChannelConnection extends Connection {
 
   @Override
   void closeTransport() {
+    closeTransport(false);
+  }
+
+  /**
+   * @param linger the last bytes were written (a requested close): send FIN now and close the
+   *     socket only after the close grace. Closing a socket that still has unread input makes TCP
+   *     send RST, and a peer that gets RST discards what it has not read yet: the DISCONNECT (e.g.
+   *     0x96 to a flooding client, whose packets are still arriving) or the refusing CONNACK that
+   *     says why would be lost and the client would see only a reset.
+   */
+  private void closeTransport(boolean linger) {
     boolean endNow;
     ScheduledFuture<?> timer;
     synchronized (this) {
@@ -294,17 +305,33 @@ final class ChannelConnection extends Connection {
     if (timer != null) {
       timer.cancel(false);
     }
+    boolean closeNow = true;
+    if (linger) {
+      try {
+        channel.shutdownOutput();
+        bridge.schedule(this::closeChannel, bridge.config().closeGrace());
+        closeNow = false;
+      } catch (IOException e) {
+        // reset already: nothing to wait for
+      }
+    }
+    if (closeNow) {
+      closeChannel();
+    }
+    if (endNow) {
+      // No turn is running to notice: report the end from a thread of its own (the engine may
+      // block, and this may be the selector's or a timer's thread).
+      bridge.startVirtualThread(this::end);
+    }
+  }
+
+  private void closeChannel() {
     try {
       channel.close();
     } catch (IOException ignored) {
       // Already closed or reset: nothing left to release.
     }
     loop.wakeup(); // the selector releases the key and the file descriptor at its next select
-    if (endNow) {
-      // No turn is running to notice: report the end from a thread of its own (the engine may
-      // block, and this may be the selector's or a timer's thread).
-      bridge.startVirtualThread(this::end);
-    }
   }
 
   /** Runs once: flushes and closes if nobody asked yet, then tells the engine. */

@@ -11,11 +11,16 @@ import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5SubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
 import dev.stratus.core.Broker;
 import dev.stratus.core.BrokerConfig;
 import dev.stratus.core.auth.ConnectRequest;
+import dev.stratus.core.auth.Security;
+import dev.stratus.core.auth.acl.AclFile;
+import dev.stratus.core.auth.acl.AclRule;
 import dev.stratus.core.store.Stores;
 import java.io.IOException;
 import java.io.InputStream;
@@ -84,6 +89,10 @@ class ClientCertificateTest {
 
   /** A bridge asking for client certificates of the trusted CA, wired as BridgeMain wires it. */
   private void start(ClientCertificates certificates) throws Exception {
+    start(certificates, List.of());
+  }
+
+  private void start(ClientCertificates certificates, List<AclRule> acl) throws Exception {
     BridgeConfig config =
         BridgeConfig.loopbackDefaults()
             .withClientCertificates(
@@ -91,7 +100,13 @@ class ClientCertificateTest {
                 0,
                 certificates);
     bridge = new Bridge(config);
-    BridgeAuthenticator authenticator = new BridgeAuthenticator(null, false);
+    Security security =
+        BridgeMain.security(
+            BridgeOptions.parse("--tls-cert", "c", "--tls-key", "k", "--tls-client-ca", "ca"),
+            null,
+            acl,
+            null,
+            null);
     Broker broker =
         new Broker(
             BrokerConfig.defaults(),
@@ -100,9 +115,9 @@ class ClientCertificateTest {
             InstantSource.system(),
             request -> {
               seen.add(request);
-              return authenticator.authenticate(request);
+              return security.authenticator().authenticate(request);
             },
-            PasswordFile.AUTHENTICATED_MAY_ALL);
+            security.authorizer());
     bridge.start(broker);
   }
 
@@ -140,6 +155,39 @@ class ClientCertificateTest {
       Optional<Mqtt5Publish> p = in.receive(20, TimeUnit.SECONDS);
       assertTrue(p.isPresent(), "the authenticated client works");
     }
+  }
+
+  /**
+   * The certificate's user is the principal the ACL sees ({@code %u}), whatever user name and
+   * password its CONNECT carries.
+   */
+  @Test
+  void theCertificateUserIsThePrincipalOfTheAcl() throws Exception {
+    start(
+        new ClientCertificates(ClientCertificates.Mode.REQUIRED, ClientCertificates.UserFrom.CN),
+        AclFile.parse(
+            "acl",
+            List.of("user device-17", "  allow all devices/%u/#", "user admin", "  allow all #")));
+    Mqtt5BlockingClient c = client("sensor-acl", device);
+    c.connectWith()
+        .simpleAuth()
+        .username("admin")
+        .password("not-checked".getBytes())
+        .applySimpleAuth()
+        .send();
+    assertEquals(
+        List.of(Mqtt5SubAckReasonCode.GRANTED_QOS_1),
+        c.subscribeWith()
+            .topicFilter("devices/device-17/#")
+            .qos(MqttQos.AT_LEAST_ONCE)
+            .send()
+            .getReasonCodes());
+    Mqtt5SubAckException refused =
+        assertThrows(
+            Mqtt5SubAckException.class,
+            () -> c.subscribeWith().topicFilter("devices/#").qos(MqttQos.AT_LEAST_ONCE).send());
+    assertEquals(
+        List.of(Mqtt5SubAckReasonCode.NOT_AUTHORIZED), refused.getMqttMessage().getReasonCodes());
   }
 
   @Test

@@ -15,16 +15,21 @@ import dev.stratus.core.ConnectionId;
 import dev.stratus.core.ConnectionInfo;
 import dev.stratus.core.auth.Authenticator;
 import dev.stratus.core.auth.Authorizer;
+import dev.stratus.core.auth.Security;
 import dev.stratus.core.store.ConnectionRecord;
 import dev.stratus.core.store.Stores;
 import dev.stratus.store.dynamodb.BridgeTasks;
+import dev.stratus.store.dynamodb.DynamoDbAclStore;
 import dev.stratus.store.dynamodb.DynamoDbClients;
 import dev.stratus.store.dynamodb.DynamoDbStores;
+import dev.stratus.store.dynamodb.DynamoDbUserStore;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Matcher;
@@ -123,8 +128,8 @@ public final class WebSocketEdge {
   /**
    * The edge of a Lambda container, from its environment: the DynamoDB client and table prefix as
    * {@link DynamoDbClients} reads them, {@code STRATUS_CALLBACK_URL} to override the callback URL,
-   * and {@code STRATUS_ALLOW_ANONYMOUS=true}, required until authentication arrives on this edge:
-   * without it the container refuses to start rather than accept anyone silently.
+   * and authentication, ACLs and limits as {@link EdgeSecurity} reads them (users from the users
+   * table; anonymous clients refused unless {@code STRATUS_ALLOW_ANONYMOUS=true}).
    */
   public static WebSocketEdge fromEnvironment(Map<String, String> env) {
     return fromEnvironment(env, DynamoDbClients.fromEnvironment(env));
@@ -132,12 +137,14 @@ public final class WebSocketEdge {
 
   /** As {@link #fromEnvironment(Map)}, on a DynamoDB client the caller built (and may warm). */
   public static WebSocketEdge fromEnvironment(Map<String, String> env, DynamoDbClient dynamo) {
-    if (!"true".equals(env.get("STRATUS_ALLOW_ANONYMOUS"))) {
-      throw new IllegalStateException(
-          "the API Gateway edge has no authentication yet: set STRATUS_ALLOW_ANONYMOUS=true to run"
-              + " it with anonymous access");
-    }
     String prefix = DynamoDbClients.tablePrefix(env);
+    // once per container: the login throttle, JWKS cache and ACL table cache outlive invocations
+    Security security =
+        EdgeSecurity.fromEnvironment(
+            env,
+            new DynamoDbUserStore(dynamo, prefix),
+            new DynamoDbAclStore(dynamo, prefix),
+            InstantSource.system());
     SdkHttpClient http =
         UrlConnectionHttpClient.builder()
             .connectionTimeout(Duration.ofSeconds(2))
@@ -152,11 +159,11 @@ public final class WebSocketEdge {
             InstantSource.system());
     String override = env.get("STRATUS_CALLBACK_URL");
     return new WebSocketEdge(
-        BrokerConfig.development(),
+        EdgeSecurity.limits(env, BrokerConfig.defaults()),
         DynamoDbStores.create(dynamo, prefix, keepAlivePad(env)),
         outbound,
-        Authenticator.ALLOW_ALL,
-        Authorizer.ALLOW_ALL,
+        security.authenticator(),
+        security.authorizer(),
         override == null || override.isBlank() ? null : URI.create(override),
         new Sequencer(dynamo, prefix, InstantSource.system()),
         new BridgeTasks(dynamo, prefix),
@@ -233,19 +240,41 @@ public final class WebSocketEdge {
               + " ('mqtt') is served by the bridge endpoint.");
     }
     // Query parameters are where a browser, which cannot set headers on a WebSocket, puts
-    // credentials: kept for $default's CONNECT (queryParameters), where authentication will read
-    // them; authentication on this edge is a later step (STRATUS_ALLOW_ANONYMOUS).
-    if (sequencer != null && !event.queryParameters().isEmpty()) {
-      sequencer.recordHandshake(new ConnectionId(event.connectionId()), event.queryParameters());
+    // credentials. A bearer token (?token= or ?access_token=, RFC 6750 §2.3) goes with the
+    // connection record to the CONNECT in $default, where Security judges it; the other parameters
+    // are kept for that CONNECT too (queryParameters), without the token: one copy of a secret.
+    Map<String, String> query = event.queryParameters();
+    String token = bearerToken(query);
+    if (sequencer != null) {
+      Map<String, String> kept = new HashMap<>(query);
+      kept.keySet().removeAll(TOKEN_PARAMETERS);
+      if (!kept.isEmpty()) {
+        sequencer.recordHandshake(new ConnectionId(event.connectionId()), kept);
+      }
     }
     broker.connectionOpened(
         new ConnectionInfo(
             new ConnectionId(event.connectionId()),
             edgeOf(event),
             event.sourceIp() == null ? "unknown" : event.sourceIp(),
-            null));
+            null,
+            token));
     flush(event);
     return response(200, Map.of("Sec-WebSocket-Protocol", TextProfile.SUBPROTOCOL), null);
+  }
+
+  /** The query parameters that carry a bearer token, in the order they are looked at. */
+  static final List<String> TOKEN_PARAMETERS = List.of("token", "access_token");
+
+  /** The first non-empty token parameter, or null. */
+  static String bearerToken(Map<String, String> query) {
+    for (String name : TOKEN_PARAMETERS) {
+      String v = query.get(name);
+      if (v != null && !v.isEmpty()) {
+        return v;
+      }
+    }
+    return null;
   }
 
   /**
