@@ -142,6 +142,44 @@ public final class ManagementApiOutbound implements Outbound {
   }
 
   /**
+   * As {@link #send(ConnectionId, byte[])}, with the edge the connection's record named: the engine
+   * passes it when it may already have removed the record (a takeover's DISCONNECT 0x8E), so an API
+   * Gateway connection is reached at the callback URL in its edge.
+   */
+  @Override
+  public void send(ConnectionId connection, String edge, byte[] packet) {
+    if (packet.length > 0) {
+      pending.get().add(new Op(connection, packet, endpointOf(connection, edge)));
+    }
+  }
+
+  /**
+   * As {@link #close(ConnectionId)}, with the edge the connection's record named (the engine
+   * removes the record first: takeover, keepalive expiry in the sweeper, protocol error).
+   */
+  @Override
+  public void close(ConnectionId connection, String edge) {
+    pending.get().add(new Op(connection, null, endpointOf(connection, edge)));
+  }
+
+  /** The callback URL an {@code apigw:<url>} edge names, else what {@link #resolve} finds. */
+  private URI endpointOf(ConnectionId connection, String edge) {
+    if (edge != null
+        && edge.startsWith(WebSocketEdge.APIGW_EDGE_PREFIX)
+        && BridgeTasks.taskOf(connection) == null) {
+      try {
+        URI url = new URI(edge.substring(WebSocketEdge.APIGW_EDGE_PREFIX.length()));
+        if (url.getScheme() != null && url.getHost() != null) {
+          return url;
+        }
+      } catch (java.net.URISyntaxException e) {
+        // "apigw:unknown": the event named no stage; fall back below
+      }
+    }
+    return resolve(connection);
+  }
+
+  /**
    * Runs {@code work} with API Gateway connections' endpoints resolved by {@code endpoints} when
    * packets are sent (while the connection's record still exists), instead of taken from the
    * flush's callback URL: for the sweeper, whose event names no stage.
