@@ -304,19 +304,13 @@ public final class Bridge implements Outbound, AutoCloseable {
 
   @Override
   public void send(ConnectionId connection, byte[] packet) {
-    Connection c = connections.get(connection);
-    if (c != null) {
-      if (packet.length > 0) {
-        c.send(packet);
-      }
-      return;
-    }
-    Outbound other = elsewhere;
-    if (other != null && !isOwn(connection)) {
-      other.send(connection, packet);
-    }
+    send(connection, null, packet);
   }
 
+  /**
+   * Sends to a connection; one held elsewhere is reached through {@link #routeElsewhere}'s
+   * outbound, with the edge its record named when the engine passes it.
+   */
   @Override
   public void send(ConnectionId connection, String edge, byte[] packet) {
     Connection c = connections.get(connection);
@@ -328,7 +322,11 @@ public final class Bridge implements Outbound, AutoCloseable {
     }
     Outbound other = elsewhere;
     if (other != null && !isOwn(connection)) {
-      other.send(connection, edge, packet);
+      if (edge == null) {
+        other.send(connection, packet);
+      } else {
+        other.send(connection, edge, packet);
+      }
     }
   }
 
