@@ -4,7 +4,11 @@ import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import dev.stratus.bridge.Bridge;
 import dev.stratus.bridge.BridgeConfig;
 import dev.stratus.bridge.InternalEndpoint;
+import dev.stratus.bridge.Protocol;
 import dev.stratus.bridge.RemoteOutbound;
+import dev.stratus.console.AdminAuth;
+import dev.stratus.console.ConsoleServer;
+import dev.stratus.console.Edge;
 import dev.stratus.core.Broker;
 import dev.stratus.core.BrokerConfig;
 import dev.stratus.core.ConnectionId;
@@ -23,8 +27,11 @@ import dev.stratus.store.dynamodb.DynamoDbStores;
 import dev.stratus.store.dynamodb.StratusTables;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -36,6 +43,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -100,6 +108,8 @@ public final class LocalStack implements AutoCloseable {
   private Broker bridgeBroker;
   private Thread timers;
   private RequestStreamHandler sweeper;
+  private Stores bridgeStores;
+  private final List<WebSocketEdge> containers = new CopyOnWriteArrayList<>();
 
   private LocalStack() {}
 
@@ -142,6 +152,7 @@ public final class LocalStack implements AutoCloseable {
     URI dynamoUri = dynamo == null ? null : dynamo.endpoint();
     Stores bridgeStores =
         sharedStores != null ? sharedStores : DynamoDbStores.create(client, o.tablePrefix());
+    this.bridgeStores = bridgeStores;
 
     // The API Gateway emulator first: the handlers' callback URL is its address.
     AtomicReference<URI> callback = new AtomicReference<>();
@@ -154,6 +165,7 @@ public final class LocalStack implements AutoCloseable {
               // One Lambda container: its own edge (engine, outbound, store clients), as a
               // separate container would have; they share only the state in the store.
               WebSocketEdge edge = edge(o, dynamoUri, sharedStores, tasks, http, callback.get());
+              containers.add(edge); // the console charts every container's engine
               return new ApiGatewayEmulator.Container(
                   new ConnectHandler(edge), new DefaultHandler(edge), new DisconnectHandler(edge));
             });
@@ -177,7 +189,8 @@ public final class LocalStack implements AutoCloseable {
             defaults.outboundSoftLimit(),
             defaults.outboundHardLimit(),
             defaults.connectTimeout(),
-            defaults.closeGrace());
+            defaults.closeGrace(),
+            defaults.clientCertificates());
     bridge = new Bridge(config);
     resources.add(bridge);
     BrokerConfig brokerConfig = BrokerConfig.defaults().withDevelopmentMode(true);
@@ -197,10 +210,8 @@ public final class LocalStack implements AutoCloseable {
     RemoteOutbound remote =
         new RemoteOutbound(
             new Routes(tasks, bridgeStores, apigwCallback),
-            url ->
-                url.equals(apigwCallback)
-                    ? new TextProfileManagementClient(managementClient(url, http))
-                    : managementClient(url, http),
+            // RemoteOutbound encodes the text profile itself for API Gateway routes
+            route -> managementClient(route.endpoint(), http),
             bridgeBroker::connectionLost,
             RemoteOutbound.DEFAULT_CAPACITY);
     resources.add(remote);
@@ -318,6 +329,89 @@ public final class LocalStack implements AutoCloseable {
     }
   }
 
+  /** Where the MQTT.js text-profile adapter (clients/js/src/index.js) is in this jar. */
+  static final String ADAPTER_RESOURCE = "/local/clients/index.js";
+
+  /**
+   * Starts the web console on {@code port} (0 = a free one) over this stack's state: its counters
+   * are the bridge's engine and the sum of the handler containers' engines, both edges are
+   * prefilled, and it serves the text-profile adapter that the build copied into this jar (so that
+   * a built jar needs no checkout). Development mode: the admin API is open, as every endpoint of
+   * this stack is. Adds a {@code console http://...} endpoint line; it stops with the stack.
+   */
+  public ConsoleServer startConsole(String host, int port) throws IOException {
+    Path adapter;
+    try (InputStream in = LocalStack.class.getResourceAsStream(ADAPTER_RESOURCE)) {
+      if (in == null) {
+        throw new IOException(
+            "this build has no text-profile adapter at "
+                + ADAPTER_RESOURCE
+                + " (local/pom.xml copies clients/js/src/index.js)");
+      }
+      adapter = Files.createTempFile("stratus-mqtt", ".js");
+      Files.write(adapter, in.readAllBytes());
+    }
+    resources.add(() -> Files.deleteIfExists(adapter));
+    String ws =
+        bridge.endpoints().stream()
+            .filter(e -> e.protocol() == Protocol.WS)
+            .findFirst()
+            .map(e -> e.describe().substring("ws ".length()))
+            .orElse(null);
+    ConsoleServer.Builder b =
+        ConsoleServer.builder(bridgeStores)
+            .engine("bridge", bridgeBroker)
+            .engine("functions", this::containerStats)
+            .auth(AdminAuth.none(true))
+            .developmentMode(true)
+            .address(InetAddress.getByName(host))
+            .port(port)
+            .clientsJs(adapter);
+    if (ws != null) {
+      b.edge(Edge.bridgeWebSocket(ws));
+    }
+    b.edge(Edge.apiGateway(emulator.url().toString()));
+    ConsoleServer console = b.start();
+    resources.add(console);
+    endpoints.add("console " + console.url());
+    return console;
+  }
+
+  /** The handler containers' engines added up: API Gateway may run several at once. */
+  private Broker.Stats containerStats() {
+    long received = 0;
+    long sent = 0;
+    long dropped = 0;
+    int clients = 0;
+    long refused = 0;
+    long publishDenied = 0;
+    long subscribeDenied = 0;
+    long deliveryDenied = 0;
+    long limited = 0;
+    for (WebSocketEdge c : containers) {
+      Broker.Stats s = c.stats();
+      received += s.messagesReceived();
+      sent += s.messagesSent();
+      dropped += s.messagesDropped();
+      clients += s.clientsConnected();
+      refused += s.connectsRefused();
+      publishDenied += s.publishesDenied();
+      subscribeDenied += s.subscriptionsDenied();
+      deliveryDenied += s.deliveriesDenied();
+      limited += s.rateLimited();
+    }
+    return new Broker.Stats(
+        received,
+        sent,
+        dropped,
+        clients,
+        refused,
+        publishDenied,
+        subscribeDenied,
+        deliveryDenied,
+        limited);
+  }
+
   /** Whether the functions' sweeper runs on a schedule in this stack. */
   public boolean sweeperRuns() {
     return sweeper != null;
@@ -425,11 +519,20 @@ public final class LocalStack implements AutoCloseable {
     }
 
     @Override
-    public URI endpointOf(String destination) {
+    public RemoteOutbound.Route routeOf(String destination) {
       if (destination.startsWith(WebSocketEdge.APIGW_EDGE_PREFIX)) {
         String url = destination.substring(WebSocketEdge.APIGW_EDGE_PREFIX.length());
-        return url.equals("unknown") ? null : URI.create(url);
+        return url.equals("unknown")
+            ? null
+            : new RemoteOutbound.Route(URI.create(url), RemoteOutbound.Kind.API_GATEWAY);
       }
+      URI endpoint = endpointOf(destination);
+      return endpoint == null
+          ? null
+          : new RemoteOutbound.Route(endpoint, RemoteOutbound.Kind.INTERNAL);
+    }
+
+    private URI endpointOf(String destination) {
       Instant now = Instant.now();
       Cached c = cache.get(destination);
       if (c != null && c.until().isAfter(now)) {
