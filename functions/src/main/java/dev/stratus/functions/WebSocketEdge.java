@@ -220,6 +220,11 @@ public final class WebSocketEdge {
     return broker;
   }
 
+  /** This container's engine counters, for a console charting them (./stratus local). */
+  public Broker.Stats stats() {
+    return broker.stats();
+  }
+
   /** {@code $connect}: negotiates the subprotocol and records the connection. */
   public APIGatewayV2WebSocketResponse connect(WebSocketEvent event) {
     String offered = event.headers().get("sec-websocket-protocol");

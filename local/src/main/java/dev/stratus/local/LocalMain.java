@@ -36,6 +36,7 @@ public final class LocalMain {
         --tls-cert PEM          certificate chain for --tls-port (with --tls-key)
         --tls-key PEM           its private key (PKCS#8 PEM)
         --dynamodb-port N       embedded DynamoDB Local (default 8000)
+        --console-port N        the web console, with both edges prefilled (default 8088)
         --store dynamodb|memory state in DynamoDB Local under DATA-DIR (default), or in memory
         --data-dir DIR          where DynamoDB Local keeps its tables (DIR/dynamodb) and the TLS
                                 certificate (DIR/tls) (default ./.stratus-data): a restart keeps
@@ -54,7 +55,8 @@ public final class LocalMain {
   private LocalMain() {}
 
   /** The parsed command line. */
-  record Options(LocalStack.Options stack, Path tlsCert, Path tlsKey, boolean help) {}
+  record Options(
+      LocalStack.Options stack, Path tlsCert, Path tlsKey, int consolePort, boolean help) {}
 
   static final class UsageException extends Exception {
     private static final long serialVersionUID = 1L;
@@ -70,6 +72,7 @@ public final class LocalMain {
     int ws = 8080;
     int tls = -1;
     int dynamodb = 8000;
+    int console = 8088;
     Path tlsCert = null;
     Path tlsKey = null;
     LocalStack.StoreKind store = LocalStack.StoreKind.DYNAMODB;
@@ -81,7 +84,7 @@ public final class LocalMain {
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       if (arg.equals("-h") || arg.equals("--help")) {
-        return new Options(null, null, null, true);
+        return new Options(null, null, null, -1, true);
       }
       if (!arg.startsWith("--")) {
         throw new UsageException("unexpected argument: " + arg);
@@ -94,6 +97,7 @@ public final class LocalMain {
                   "--ws-port",
                   "--tls-port",
                   "--dynamodb-port",
+                  "--console-port",
                   "--tls-cert",
                   "--tls-key",
                   "--store",
@@ -114,6 +118,7 @@ public final class LocalMain {
         case "--ws-port" -> ws = port(arg, v);
         case "--tls-port" -> tls = port(arg, v);
         case "--dynamodb-port" -> dynamodb = port(arg, v);
+        case "--console-port" -> console = port(arg, v);
         case "--tls-cert" -> tlsCert = Path.of(v);
         case "--tls-key" -> tlsKey = Path.of(v);
         case "--data-dir" -> dataDir = Path.of(v);
@@ -162,6 +167,7 @@ public final class LocalMain {
             "127.0.0.1", apigw, tcp, ws, tls, null, store, dataDir, dynamodb, prefix, settings),
         tlsCert,
         tlsKey,
+        console,
         false);
   }
 
@@ -260,6 +266,12 @@ public final class LocalMain {
     System.setErr(discard);
     try {
       stack = LocalStack.start(o);
+      try {
+        stack.startConsole(o.host(), options.consolePort());
+      } catch (IOException | RuntimeException e) {
+        stack.close();
+        throw e;
+      }
     } catch (BindException e) {
       System.setOut(stdout);
       System.setErr(stderr);

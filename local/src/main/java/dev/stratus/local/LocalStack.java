@@ -3,10 +3,13 @@ package dev.stratus.local;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import dev.stratus.bridge.Bridge;
 import dev.stratus.bridge.BridgeConfig;
-import dev.stratus.bridge.ClientCertificates;
 import dev.stratus.bridge.InternalEndpoint;
+import dev.stratus.bridge.Protocol;
 import dev.stratus.bridge.RemoteOutbound;
 import dev.stratus.bridge.TaskDirectory;
+import dev.stratus.console.AdminAuth;
+import dev.stratus.console.ConsoleServer;
+import dev.stratus.console.Edge;
 import dev.stratus.core.Broker;
 import dev.stratus.core.BrokerConfig;
 import dev.stratus.core.auth.Authenticator;
@@ -23,8 +26,11 @@ import dev.stratus.store.dynamodb.DynamoDbStores;
 import dev.stratus.store.dynamodb.StratusTables;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -35,6 +41,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -99,6 +106,8 @@ public final class LocalStack implements AutoCloseable {
   private Broker bridgeBroker;
   private Thread timers;
   private RequestStreamHandler sweeper;
+  private Stores bridgeStores;
+  private final List<WebSocketEdge> containers = new CopyOnWriteArrayList<>();
 
   private LocalStack() {}
 
@@ -141,6 +150,7 @@ public final class LocalStack implements AutoCloseable {
     URI dynamoUri = dynamo == null ? null : dynamo.endpoint();
     Stores bridgeStores =
         sharedStores != null ? sharedStores : DynamoDbStores.create(client, o.tablePrefix());
+    this.bridgeStores = bridgeStores;
 
     // The API Gateway emulator first: the handlers' callback URL is its address.
     AtomicReference<URI> callback = new AtomicReference<>();
@@ -153,6 +163,7 @@ public final class LocalStack implements AutoCloseable {
               // One Lambda container: its own edge (engine, outbound, store clients), as a
               // separate container would have; they share only the state in the store.
               WebSocketEdge edge = edge(o, dynamoUri, sharedStores, tasks, http, callback.get());
+              containers.add(edge); // the console charts every container's engine
               return new ApiGatewayEmulator.Container(
                   new ConnectHandler(edge), new DefaultHandler(edge), new DisconnectHandler(edge));
             });
@@ -177,7 +188,7 @@ public final class LocalStack implements AutoCloseable {
             defaults.outboundHardLimit(),
             defaults.connectTimeout(),
             defaults.closeGrace(),
-            ClientCertificates.NONE);
+            defaults.clientCertificates());
     bridge = new Bridge(config);
     resources.add(bridge);
     BrokerConfig brokerConfig = BrokerConfig.defaults().withDevelopmentMode(true);
@@ -314,6 +325,89 @@ public final class LocalStack implements AutoCloseable {
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException("SweeperHandler has an unexpected constructor", e);
     }
+  }
+
+  /** Where the MQTT.js text-profile adapter (clients/js/src/index.js) is in this jar. */
+  static final String ADAPTER_RESOURCE = "/local/clients/index.js";
+
+  /**
+   * Starts the web console on {@code port} (0 = a free one) over this stack's state: its counters
+   * are the bridge's engine and the sum of the handler containers' engines, both edges are
+   * prefilled, and it serves the text-profile adapter that the build copied into this jar (so that
+   * a built jar needs no checkout). Development mode: the admin API is open, as every endpoint of
+   * this stack is. Adds a {@code console http://...} endpoint line; it stops with the stack.
+   */
+  public ConsoleServer startConsole(String host, int port) throws IOException {
+    Path adapter;
+    try (InputStream in = LocalStack.class.getResourceAsStream(ADAPTER_RESOURCE)) {
+      if (in == null) {
+        throw new IOException(
+            "this build has no text-profile adapter at "
+                + ADAPTER_RESOURCE
+                + " (local/pom.xml copies clients/js/src/index.js)");
+      }
+      adapter = Files.createTempFile("stratus-mqtt", ".js");
+      Files.write(adapter, in.readAllBytes());
+    }
+    resources.add(() -> Files.deleteIfExists(adapter));
+    String ws =
+        bridge.endpoints().stream()
+            .filter(e -> e.protocol() == Protocol.WS)
+            .findFirst()
+            .map(e -> e.describe().substring("ws ".length()))
+            .orElse(null);
+    ConsoleServer.Builder b =
+        ConsoleServer.builder(bridgeStores)
+            .engine("bridge", bridgeBroker)
+            .engine("functions", this::containerStats)
+            .auth(AdminAuth.none(true))
+            .developmentMode(true)
+            .address(InetAddress.getByName(host))
+            .port(port)
+            .clientsJs(adapter);
+    if (ws != null) {
+      b.edge(Edge.bridgeWebSocket(ws));
+    }
+    b.edge(Edge.apiGateway(emulator.url().toString()));
+    ConsoleServer console = b.start();
+    resources.add(console);
+    endpoints.add("console " + console.url());
+    return console;
+  }
+
+  /** The handler containers' engines added up: API Gateway may run several at once. */
+  private Broker.Stats containerStats() {
+    long received = 0;
+    long sent = 0;
+    long dropped = 0;
+    int clients = 0;
+    long refused = 0;
+    long publishDenied = 0;
+    long subscribeDenied = 0;
+    long deliveryDenied = 0;
+    long limited = 0;
+    for (WebSocketEdge c : containers) {
+      Broker.Stats s = c.stats();
+      received += s.messagesReceived();
+      sent += s.messagesSent();
+      dropped += s.messagesDropped();
+      clients += s.clientsConnected();
+      refused += s.connectsRefused();
+      publishDenied += s.publishesDenied();
+      subscribeDenied += s.subscriptionsDenied();
+      deliveryDenied += s.deliveriesDenied();
+      limited += s.rateLimited();
+    }
+    return new Broker.Stats(
+        received,
+        sent,
+        dropped,
+        clients,
+        refused,
+        publishDenied,
+        subscribeDenied,
+        deliveryDenied,
+        limited);
   }
 
   /** Whether the functions' sweeper runs on a schedule in this stack. */

@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,7 +38,7 @@ class LocalMainTest {
     return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
   }
 
-  /** Reads the listening lines: apigw, dynamodb, tcp, ws, (tls), internal. */
+  /** Reads the listening lines: apigw, dynamodb, tcp, ws, (tls), internal, console. */
   private static List<String> listening(Process p, int lines) throws Exception {
     BufferedReader r =
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
@@ -59,6 +63,8 @@ class LocalMainTest {
       "0",
       "--dynamodb-port",
       "0",
+      "--console-port",
+      "0",
       "--data-dir",
       dataDir.toString()
     };
@@ -68,8 +74,8 @@ class LocalMainTest {
   void printsOneLinePerEndpointStopsOnSigtermAndKeepsRetainedMessagesAcrossARestart()
       throws Exception {
     Process p = start(concat(freePorts(), "--tls-port", "0"));
-    List<String> lines = listening(p, 6);
-    assertEquals(6, lines.size(), lines.toString());
+    List<String> lines = listening(p, 7);
+    assertEquals(7, lines.size(), lines.toString());
     assertTrue(
         lines.get(0).matches("listening apigw ws://127\\.0\\.0\\.1:\\d+/local"), lines.get(0));
     assertTrue(
@@ -85,6 +91,34 @@ class LocalMainTest {
     assertTrue(
         lines.stream().anyMatch(l -> l.matches("listening ws ws://127\\.0\\.0\\.1:\\d+/mqtt")),
         lines.toString());
+    String consoleLine = lines.get(6);
+    assertTrue(consoleLine.matches("listening console http://127\\.0\\.0\\.1:\\d+/"), consoleLine);
+    URI console = URI.create(consoleLine.substring("listening console ".length()));
+    HttpClient http = HttpClient.newHttpClient();
+    HttpResponse<String> page =
+        http.send(HttpRequest.newBuilder(console).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, page.statusCode());
+    // the text-profile adapter comes from the jar (copied there by the build), not the checkout
+    HttpResponse<String> adapter =
+        http.send(
+            HttpRequest.newBuilder(console.resolve("/clients/stratus-mqtt.js")).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, adapter.statusCode());
+    assertTrue(adapter.body().contains("export function textProfile("), "the adapter module");
+    // both edges prefilled, with the URLs printed above
+    HttpResponse<String> info =
+        http.send(
+            HttpRequest.newBuilder(console.resolve("/api/info")).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, info.statusCode(), info.body());
+    String apigwUrl = lines.get(0).substring("listening apigw ".length());
+    String wsUrl =
+        lines.stream()
+            .filter(l -> l.startsWith("listening ws "))
+            .findFirst()
+            .orElseThrow()
+            .substring("listening ws ".length());
+    assertTrue(info.body().contains(apigwUrl) && info.body().contains(wsUrl), info.body());
     int tcp = Integer.parseInt(lines.get(2).substring(lines.get(2).lastIndexOf(':') + 1));
     LocalStackTest.mosquittoPub(tcp, "kept/a", "across-restarts", 1, "-r");
     p.destroy(); // SIGTERM
@@ -92,7 +126,7 @@ class LocalMainTest {
     assertEquals(0, p.exitValue());
 
     Process again = start(freePorts());
-    List<String> lines2 = listening(again, 5);
+    List<String> lines2 = listening(again, 6);
     int tcp2 = Integer.parseInt(lines2.get(2).substring(lines2.get(2).lastIndexOf(':') + 1));
     assertEquals(
         List.of("kept/a across-restarts"),
