@@ -247,7 +247,7 @@ public final class LocalStack implements AutoCloseable {
     }
     endpoints.add("internal " + internalUrl);
 
-    sweeper = sweeper(edge(o, dynamoUri, sharedStores, tasks, http, emulator.callbackUrl()));
+    sweeper = sweeper(sweeperEdge(o, dynamoUri, sharedStores, tasks, http));
     RequestStreamHandler sweep = sweeper;
     Broker timed = bridgeBroker;
     timers =
@@ -285,6 +285,21 @@ public final class LocalStack implements AutoCloseable {
    * share one {@link Stores}: that edge has no sequencer (it keeps its state in DynamoDB), so
    * sequenced messages are handled as they arrive.
    */
+  /**
+   * The sweeper's edge: it admits no client, so its authentication settings do not matter; with
+   * functions that cannot authenticate yet it is built as anonymous, so that it still runs.
+   */
+  private WebSocketEdge sweeperEdge(
+      Options o, URI dynamoUri, Stores sharedStores, BridgeTasks tasks, SdkHttpClient http) {
+    if (sharedStores == null && !functionsHaveSecurity()) {
+      Map<String, String> env =
+          handlerEnvironment(o, dynamoUri, emulator.callbackUrl(), security, aclTableUsed);
+      env.put("STRATUS_ALLOW_ANONYMOUS", "true");
+      return WebSocketEdge.fromEnvironment(env);
+    }
+    return edge(o, dynamoUri, sharedStores, tasks, http, emulator.callbackUrl());
+  }
+
   private WebSocketEdge edge(
       Options o,
       URI dynamoUri,
