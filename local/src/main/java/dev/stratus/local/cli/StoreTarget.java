@@ -128,10 +128,7 @@ public final class StoreTarget implements AutoCloseable {
       }
       c.close(); // a stale file from a stack that did not stop cleanly
     }
-    // DynamoDB Local prints a banner on System.out while it starts, and sqlite4java a warning
-    // through java.util.logging ("unknown jar version"): both set aside, the output is the answer.
-    java.util.logging.Logger.getLogger("com.almworks.sqlite4java")
-        .setLevel(java.util.logging.Level.SEVERE);
+    // DynamoDB Local prints a banner on System.out while it starts: set aside.
     PrintStream stdout = System.out;
     System.setOut(new PrintStream(OutputStream.nullOutputStream()));
     DynamoDbLocalServer server;
