@@ -48,15 +48,30 @@ public final class LocalMain {
         --idle-timeout D        close API Gateway connections idle this long (default 10m)
         --max-connection-age D  close API Gateway connections this old (default 2h)
         --table-prefix P        DynamoDB table names P + sessions, ... (default stratus-)
+        --allow-anonymous B     true (default, for development): clients without credentials
+                                are admitted; false: only users of the users table
+                                (./stratus users add ...) on every endpoint
+        --acl-file FILE         ACL rules (docs/security.md) for both edges, besides those of the
+                                acl table (./stratus acl ...); without a file and without rules
+                                in the table every client may use every topic
         -h, --help              show this help
-      Ports: 0 picks a free port. Durations: 500ms, 30s, 10m, 2h. Development only: anonymous
-      access is allowed on every endpoint.""";
+      Ports: 0 picks a free port. Durations: 500ms, 30s, 10m, 2h. Users and ACL rules are read
+      from DATA-DIR's DynamoDB Local (./stratus users / acl work against it, running or not).""";
 
   private LocalMain() {}
 
   /** The parsed command line. */
   record Options(
-      LocalStack.Options stack, Path tlsCert, Path tlsKey, int consolePort, boolean help) {}
+      LocalStack.Options stack,
+      Path tlsCert,
+      Path tlsKey,
+      int consolePort,
+      boolean help,
+      LocalStack.SecurityOptions security) {
+    Options(LocalStack.Options stack, Path tlsCert, Path tlsKey, int consolePort, boolean help) {
+      this(stack, tlsCert, tlsKey, consolePort, help, LocalStack.SecurityOptions.development());
+    }
+  }
 
   static final class UsageException extends Exception {
     private static final long serialVersionUID = 1L;
@@ -81,6 +96,8 @@ public final class LocalMain {
     ApiGatewayEmulator.Settings settings = ApiGatewayEmulator.Settings.defaults();
     Duration idle = settings.idleTimeout();
     Duration age = settings.maxConnectionAge();
+    boolean allowAnonymous = true;
+    Path aclFile = null;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       if (arg.equals("-h") || arg.equals("--help")) {
@@ -106,7 +123,9 @@ public final class LocalMain {
                   "--stage",
                   "--idle-timeout",
                   "--max-connection-age",
-                  "--table-prefix" ->
+                  "--table-prefix",
+                  "--allow-anonymous",
+                  "--acl-file" ->
                   arg + " needs a value";
               default -> "unknown option: " + arg;
             });
@@ -152,8 +171,39 @@ public final class LocalMain {
           }
           prefix = v;
         }
+        case "--allow-anonymous" ->
+            allowAnonymous =
+                switch (v) {
+                  case "true" -> true;
+                  case "false" -> false;
+                  default ->
+                      throw new UsageException("--allow-anonymous: true or false, not '" + v + "'");
+                };
+        case "--acl-file" -> aclFile = Path.of(v);
         default -> throw new UsageException("unknown option: " + arg);
       }
+    }
+    if (!allowAnonymous && store == LocalStack.StoreKind.MEMORY) {
+      throw new UsageException(
+          "--allow-anonymous false needs --store dynamodb (users live in its users table)");
+    }
+    LocalStack.SecurityOptions security = LocalStack.SecurityOptions.development();
+    if (aclFile != null) {
+      String text;
+      try {
+        text = Files.readString(aclFile, java.nio.charset.StandardCharsets.UTF_8);
+        // checked here, so that a bad line stops the start with the parser's message
+        dev.stratus.core.auth.acl.AclFile.parse(aclFile.toString(), text.lines().toList());
+      } catch (IOException e) {
+        throw new UsageException("--acl-file: cannot read " + aclFile + ": " + e.getMessage());
+      } catch (dev.stratus.core.auth.acl.AclFile.AclSyntaxException e) {
+        throw new UsageException("--acl-file: " + e.getMessage());
+      }
+      security =
+          new LocalStack.SecurityOptions(
+              allowAnonymous, text, aclFile.toString(), security.aclRefresh());
+    } else {
+      security = new LocalStack.SecurityOptions(allowAnonymous, null, null, security.aclRefresh());
     }
     if ((tlsCert == null) != (tlsKey == null)) {
       throw new UsageException("--tls-cert and --tls-key go together");
@@ -168,7 +218,8 @@ public final class LocalMain {
         tlsCert,
         tlsKey,
         console,
-        false);
+        false,
+        security);
   }
 
   private static int port(String flag, String v) throws UsageException {
@@ -265,7 +316,7 @@ public final class LocalMain {
     System.setOut(discard);
     System.setErr(discard);
     try {
-      stack = LocalStack.start(o);
+      stack = LocalStack.start(o, options.security());
       try {
         stack.startConsole(o.host(), options.consolePort());
       } catch (IOException | RuntimeException e) {
@@ -302,9 +353,26 @@ public final class LocalMain {
       out.println("listening " + e);
     }
     out.flush();
+    LocalStack.SecurityOptions sec = options.security();
+    if (sec.allowAnonymous()) {
+      err.println(
+          "stratus local: anonymous access is on (development); --allow-anonymous false to require"
+              + " users (./stratus users add NAME --password-stdin)");
+    } else {
+      err.println(
+          "stratus local: anonymous access is off: clients log in as users of the users table"
+              + " (./stratus users list)");
+    }
     err.println(
-        "stratus local: development mode: anonymous access is ON on every endpoint (no"
-            + " authentication); API Gateway dispatch "
+        "stratus local: ACL: "
+            + (sec.aclText() != null ? sec.aclSource() + " and the acl table" : "")
+            + (sec.aclText() == null && stack.aclTableUsed() ? "the acl table" : "")
+            + (sec.aclText() == null && !stack.aclTableUsed()
+                ? "none (every client may use every topic; rules added with ./stratus acl apply"
+                    + " from the next start)"
+                : ""));
+    err.println(
+        "stratus local: API Gateway dispatch "
             + o.apigw().dispatch().name().toLowerCase(java.util.Locale.ROOT)
             + "; state "
             + (o.store() == LocalStack.StoreKind.MEMORY

@@ -12,8 +12,9 @@ import dev.stratus.console.ConsoleServer;
 import dev.stratus.console.Edge;
 import dev.stratus.core.Broker;
 import dev.stratus.core.BrokerConfig;
-import dev.stratus.core.auth.Authenticator;
-import dev.stratus.core.auth.Authorizer;
+import dev.stratus.core.auth.MemoryUserStore;
+import dev.stratus.core.auth.Security;
+import dev.stratus.core.auth.acl.AclFile;
 import dev.stratus.core.store.Stores;
 import dev.stratus.functions.ConnectHandler;
 import dev.stratus.functions.DefaultHandler;
@@ -21,8 +22,10 @@ import dev.stratus.functions.DisconnectHandler;
 import dev.stratus.functions.ManagementApiOutbound;
 import dev.stratus.functions.WebSocketEdge;
 import dev.stratus.store.dynamodb.BridgeTasks;
+import dev.stratus.store.dynamodb.DynamoDbAclStore;
 import dev.stratus.store.dynamodb.DynamoDbClients;
 import dev.stratus.store.dynamodb.DynamoDbStores;
+import dev.stratus.store.dynamodb.DynamoDbUserStore;
 import dev.stratus.store.dynamodb.StratusTables;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -98,7 +101,27 @@ public final class LocalStack implements AutoCloseable {
       String tablePrefix,
       ApiGatewayEmulator.Settings apigw) {}
 
+  /**
+   * Authentication and ACLs of both edges (docs/security.md, "./stratus local"). Users always come
+   * from the users table ({@code ./stratus users}); ACL rules from {@code aclText} (an ACL file's
+   * text, or null) and from the acl table ({@code ./stratus acl}), reread every {@code aclRefresh}.
+   * When there is neither a file nor a rule in the table at start, every client may use every topic
+   * (the engine's default ACL).
+   *
+   * @param aclSource the name ACL syntax errors give for {@code aclText} (the file name)
+   */
+  public record SecurityOptions(
+      boolean allowAnonymous, String aclText, String aclSource, Duration aclRefresh) {
+    /** Development: anonymous access, no ACL file. */
+    public static SecurityOptions development() {
+      return new SecurityOptions(true, null, null, Duration.ofSeconds(5));
+    }
+  }
+
   private final List<AutoCloseable> resources = new ArrayList<>();
+  private SecurityOptions security = SecurityOptions.development();
+  private boolean aclTableUsed;
+  private Path endpointFileDir;
   private final List<String> endpoints = new ArrayList<>();
   private DynamoDbLocalServer dynamo;
   private ApiGatewayEmulator emulator;
@@ -113,7 +136,17 @@ public final class LocalStack implements AutoCloseable {
 
   /** Starts everything, or nothing: on failure what started is stopped again. */
   public static LocalStack start(Options o) throws IOException {
+    return start(o, SecurityOptions.development());
+  }
+
+  /** Starts everything with these security settings, or nothing. */
+  public static LocalStack start(Options o, SecurityOptions security) throws IOException {
     LocalStack stack = new LocalStack();
+    stack.security = security;
+    if (!security.allowAnonymous() && o.store() == StoreKind.MEMORY) {
+      throw new IllegalArgumentException(
+          "--allow-anonymous false needs --store dynamodb: users live in its users table");
+    }
     try {
       stack.startAll(o);
     } catch (IOException | RuntimeException e) {
@@ -140,6 +173,9 @@ public final class LocalStack implements AutoCloseable {
       client = DynamoDbClients.builder(dynamo.endpoint(), "us-east-1", true, List.of()).build();
       resources.add(client);
       StratusTables.createAll(client, o.tablePrefix());
+      // ./stratus users and ./stratus acl find this DynamoDB Local through this file
+      dev.stratus.local.cli.StoreTarget.writeEndpoint(o.dataDir(), dynamo.endpoint());
+      endpointFileDir = o.dataDir();
       sharedStores = null; // each container and the bridge get their own store clients' view
       endpoints.add("dynamodb " + dynamo.endpoint());
     } else {
@@ -147,6 +183,7 @@ public final class LocalStack implements AutoCloseable {
       sharedStores = Stores.inMemory();
     }
     tasks = new BridgeTasks(client, o.tablePrefix());
+    Security bridgeSecurity = security(o, o.store() == StoreKind.DYNAMODB ? client : null);
     URI dynamoUri = dynamo == null ? null : dynamo.endpoint();
     Stores bridgeStores =
         sharedStores != null ? sharedStores : DynamoDbStores.create(client, o.tablePrefix());
@@ -191,15 +228,15 @@ public final class LocalStack implements AutoCloseable {
             defaults.clientCertificates());
     bridge = new Bridge(config);
     resources.add(bridge);
-    BrokerConfig brokerConfig = BrokerConfig.defaults().withDevelopmentMode(true);
+    BrokerConfig brokerConfig = BrokerConfig.defaults();
     bridgeBroker =
         new Broker(
             brokerConfig,
             bridgeStores,
             bridge,
             InstantSource.system(),
-            Authenticator.ALLOW_ALL,
-            Authorizer.ALLOW_ALL);
+            bridgeSecurity.authenticator(),
+            bridgeSecurity.authorizer());
     InternalEndpoint internal = InternalEndpoint.start(bridge, o.host(), 0);
     resources.add(internal);
     URI internalUrl = internal.url();
@@ -254,11 +291,11 @@ public final class LocalStack implements AutoCloseable {
   /**
    * A container's edge. With DynamoDB it is built from the environment a deployed function gets
    * ({@link WebSocketEdge#fromEnvironment}): the DynamoDB endpoint and table prefix, the emulator
-   * as callback URL, anonymous access. With the in-memory store, all containers and the bridge
+   * as callback URL, the stack's security settings. With the in-memory store, all containers and the bridge
    * share one {@link Stores}: that edge has no sequencer (it keeps its state in DynamoDB), so
    * sequenced messages are handled as they arrive.
    */
-  private static WebSocketEdge edge(
+  private WebSocketEdge edge(
       Options o,
       URI dynamoUri,
       Stores sharedStores,
@@ -266,7 +303,8 @@ public final class LocalStack implements AutoCloseable {
       SdkHttpClient http,
       URI callback) {
     if (sharedStores == null) {
-      return WebSocketEdge.fromEnvironment(handlerEnvironment(o, dynamoUri, callback));
+      return WebSocketEdge.fromEnvironment(
+          handlerEnvironment(o, dynamoUri, callback, security, aclTableUsed));
     }
     ManagementApiOutbound outbound =
         new ManagementApiOutbound(
@@ -274,24 +312,75 @@ public final class LocalStack implements AutoCloseable {
             url -> managementClient(url, http),
             tasks,
             InstantSource.system());
+    Security sec = security(o, null); // the in-memory store: no users, the ACL file only
     return new WebSocketEdge(
-        BrokerConfig.development(),
+        BrokerConfig.defaults(),
         sharedStores,
         outbound,
-        Authenticator.ALLOW_ALL,
-        Authorizer.ALLOW_ALL,
+        sec.authenticator(),
+        sec.authorizer(),
         callback);
   }
 
   /** The environment of the local functions, as template.yaml would set it in AWS. */
-  static Map<String, String> handlerEnvironment(Options o, URI dynamoUri, URI callback) {
+  static Map<String, String> handlerEnvironment(
+      Options o, URI dynamoUri, URI callback, SecurityOptions security, boolean aclTable) {
     Map<String, String> env = new HashMap<>();
     env.put("AWS_REGION", "us-east-1");
     env.put("AWS_ENDPOINT_URL_DYNAMODB", dynamoUri.toString());
     env.put("STRATUS_TABLE_PREFIX", o.tablePrefix());
     env.put("STRATUS_CALLBACK_URL", callback.toString());
-    env.put("STRATUS_ALLOW_ANONYMOUS", "true");
+    // the functions' security settings (functions EdgeSecurity): users from the users table
+    env.put("STRATUS_ALLOW_ANONYMOUS", Boolean.toString(security.allowAnonymous()));
+    if (security.aclText() != null) {
+      env.put("STRATUS_ACL", security.aclText());
+    }
+    if (aclTable) {
+      env.put("STRATUS_ACL_TABLE", "true");
+    }
     return env;
+  }
+
+  /**
+   * The bridge's security (and the in-memory edge's, {@code client} null): users from the users
+   * table, ACL rules from the file and the acl table. The acl table is attached only when there is
+   * an ACL file or the table holds rules at start: with neither, the engine's default ACL (every
+   * topic) applies, as it does for anonymous development.
+   */
+  private Security security(Options o, DynamoDbClient client) {
+    Security.Builder b =
+        Security.builder(InstantSource.system()).allowAnonymous(security.allowAnonymous());
+    if (security.aclText() != null) {
+      try {
+        b.aclRules(
+            AclFile.parse(
+                security.aclSource() == null ? "acl" : security.aclSource(),
+                security.aclText().lines().toList()));
+      } catch (AclFile.AclSyntaxException e) {
+        throw new IllegalArgumentException(e.getMessage(), e);
+      }
+    }
+    if (client != null) {
+      b.users(new DynamoDbUserStore(client, o.tablePrefix()));
+      DynamoDbAclStore acl = new DynamoDbAclStore(client, o.tablePrefix());
+      aclTableUsed = security.aclText() != null || !acl.list().isEmpty();
+      if (aclTableUsed) {
+        b.aclStore(acl, security.aclRefresh());
+      }
+    } else {
+      b.users(new MemoryUserStore());
+    }
+    return b.build();
+  }
+
+  /** Whether the acl table's rules apply (see {@link #security(Options, DynamoDbClient)}). */
+  public boolean aclTableUsed() {
+    return aclTableUsed;
+  }
+
+  /** This stack's security settings. */
+  public SecurityOptions securityOptions() {
+    return security;
   }
 
   /**
@@ -439,6 +528,10 @@ public final class LocalStack implements AutoCloseable {
    */
   @Override
   public void close() {
+    if (endpointFileDir != null) {
+      dev.stratus.local.cli.StoreTarget.removeEndpoint(endpointFileDir);
+      endpointFileDir = null;
+    }
     if (timers != null) {
       timers.interrupt();
     }
