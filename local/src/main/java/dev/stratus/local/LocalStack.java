@@ -177,7 +177,8 @@ public final class LocalStack implements AutoCloseable {
             defaults.outboundSoftLimit(),
             defaults.outboundHardLimit(),
             defaults.connectTimeout(),
-            defaults.closeGrace());
+            defaults.closeGrace(),
+            defaults.clientCertificates());
     bridge = new Bridge(config);
     resources.add(bridge);
     BrokerConfig brokerConfig = BrokerConfig.defaults().withDevelopmentMode(true);
@@ -197,10 +198,8 @@ public final class LocalStack implements AutoCloseable {
     RemoteOutbound remote =
         new RemoteOutbound(
             new Routes(tasks, bridgeStores, apigwCallback),
-            url ->
-                url.equals(apigwCallback)
-                    ? new TextProfileManagementClient(managementClient(url, http))
-                    : managementClient(url, http),
+            // RemoteOutbound encodes the text profile itself for API Gateway routes
+            route -> managementClient(route.endpoint(), http),
             bridgeBroker::connectionLost,
             RemoteOutbound.DEFAULT_CAPACITY);
     resources.add(remote);
@@ -425,11 +424,20 @@ public final class LocalStack implements AutoCloseable {
     }
 
     @Override
-    public URI endpointOf(String destination) {
+    public RemoteOutbound.Route routeOf(String destination) {
       if (destination.startsWith(WebSocketEdge.APIGW_EDGE_PREFIX)) {
         String url = destination.substring(WebSocketEdge.APIGW_EDGE_PREFIX.length());
-        return url.equals("unknown") ? null : URI.create(url);
+        return url.equals("unknown")
+            ? null
+            : new RemoteOutbound.Route(URI.create(url), RemoteOutbound.Kind.API_GATEWAY);
       }
+      URI endpoint = endpointOf(destination);
+      return endpoint == null
+          ? null
+          : new RemoteOutbound.Route(endpoint, RemoteOutbound.Kind.INTERNAL);
+    }
+
+    private URI endpointOf(String destination) {
       Instant now = Instant.now();
       Cached c = cache.get(destination);
       if (c != null && c.until().isAfter(now)) {
