@@ -32,15 +32,16 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
  * <p>The invariant that makes it complete: a message that is not handled at once is parked
  * <em>before</em> its invocation tries the lock, and every lock holder, after releasing, reads
  * (strongly consistent) whether the message for {@code next} is parked and, if so, takes the lock
- * again. So either the parker gets the lock, or the holder that kept it out sees the parked
- * message.
+ * again. So either the parker gets the lock, or the holder that kept it out sees the parked message
+ * — unless that holder ran out of time, and then the sweeper ({@link #sweep}) drains the stalled
+ * sequence.
  */
 public final class Sequencer {
   private static final System.Logger LOG = System.getLogger(Sequencer.class.getName());
 
   /**
    * How long a lock holds without renewal. Longer than API Gateway's 29 s integration timeout and
-   * than the function timeout the template sets (30 s), so a live holder never loses it; a crashed
+   * than the function timeout the template sets (29 s), so a live holder never loses it; a crashed
    * holder's lock is taken over after it.
    */
   public static final Duration LEASE = Duration.ofSeconds(90);
