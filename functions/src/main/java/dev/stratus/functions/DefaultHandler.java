@@ -22,6 +22,6 @@ public final class DefaultHandler implements RequestStreamHandler {
   @Override
   public void handleRequest(InputStream input, OutputStream output, Context context)
       throws IOException {
-    Handlers.write(edge.message(WebSocketEvent.read(input)), output);
+    Handlers.write(edge.message(WebSocketEvent.read(input), Handlers.budget(context)), output);
   }
 }

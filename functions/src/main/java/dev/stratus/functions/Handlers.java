@@ -36,6 +36,19 @@ final class Handlers {
     return Container.EDGE;
   }
 
+  /**
+   * How long an invocation may spend on a connection's parked messages: its remaining time less
+   * {@link Sequencer#MARGIN}, or {@link Sequencer#HOLD} without a Lambda context.
+   */
+  static java.time.Duration budget(com.amazonaws.services.lambda.runtime.Context context) {
+    if (context == null) {
+      return Sequencer.HOLD;
+    }
+    java.time.Duration d =
+        java.time.Duration.ofMillis(context.getRemainingTimeInMillis()).minus(Sequencer.MARGIN);
+    return d.isNegative() ? java.time.Duration.ZERO : d;
+  }
+
   /** Writes the response in the proxy integration's JSON shape. */
   static void write(APIGatewayV2WebSocketResponse r, OutputStream out) throws IOException {
     StringBuilder json = new StringBuilder("{\"statusCode\":").append(r.getStatusCode());

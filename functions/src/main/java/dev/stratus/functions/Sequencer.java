@@ -19,6 +19,7 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
+import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 /**
  * Handles one connection's sequenced messages ({@code <seq>:<base64>}, docs/text-profile.md) in
@@ -31,24 +32,39 @@ import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionChe
  * <p>The invariant that makes it complete: a message that is not handled at once is parked
  * <em>before</em> its invocation tries the lock, and every lock holder, after releasing, reads
  * (strongly consistent) whether the message for {@code next} is parked and, if so, takes the lock
- * again. So either the parker gets the lock, or the holder that kept it out sees the parked
- * message.
+ * again. So either the parker gets the lock, or the holder that kept it out sees the parked message
+ * — unless that holder ran out of time, and then the sweeper ({@link #sweep}) drains the stalled
+ * sequence.
  */
 public final class Sequencer {
   private static final System.Logger LOG = System.getLogger(Sequencer.class.getName());
 
   /**
    * How long a lock holds without renewal. Longer than API Gateway's 29 s integration timeout and
-   * than the function timeout the template sets (30 s), so a live holder never loses it; a crashed
+   * than the function timeout the template sets (29 s), so a live holder never loses it; a crashed
    * holder's lock is taken over after it.
    */
   public static final Duration LEASE = Duration.ofSeconds(90);
 
   /**
-   * A holder stops taking parked messages once it held the lock this long, releases, and lets the
-   * next invocation continue: well inside the lease and the function timeout.
+   * How long a holder takes parked messages when its caller gives no budget (no Lambda context:
+   * tests, the priming run). A deployed handler's budget is the invocation's remaining time less
+   * {@link #MARGIN}; a holder that stops for time with messages still parked leaves them to the
+   * sweeper ({@link #sweep}).
    */
-  static final Duration HOLD = Duration.ofSeconds(10);
+  public static final Duration HOLD = Duration.ofSeconds(10);
+
+  /**
+   * What a holder keeps of its invocation's remaining time for the work after its last message: one
+   * message that may overrun, the delivery of its batch, the release.
+   */
+  public static final Duration MARGIN = Duration.ofSeconds(5);
+
+  /**
+   * Parked messages read per strongly consistent Query: the holder handles them, delivers what they
+   * produced, records the new {@code next} and deletes them (one BatchWriteItem), per batch.
+   */
+  static final int BATCH = 25;
 
   /**
    * A parked message older than this waits for a predecessor that will never come: every message
@@ -88,11 +104,14 @@ public final class Sequencer {
     void handle(String body);
 
     /**
-     * Called before the lock is released: what the handled messages produced must be delivered
-     * first, or a later holder's deliveries could overtake them.
+     * Delivers what the handled messages produced. Called after each batch and always before the
+     * lock is released, or a later holder's deliveries could overtake them.
      */
-    void beforeRelease();
+    void deliver();
   }
+
+  /** What a sweep of the sequences found ({@link #sweep}). */
+  public record SweepResult(int drained, Set<ConnectionId> gaps) {}
 
   private final DynamoDbClient dynamo;
   private final String table;
@@ -104,13 +123,23 @@ public final class Sequencer {
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
-  /** Submits message {@code seq} of a connection. */
+  /** Submits message {@code seq} of a connection, with the default budget {@link #HOLD}. */
   public Outcome submit(ConnectionId connection, long seq, String body, Handler handler) {
+    return submit(connection, seq, body, handler, HOLD);
+  }
+
+  /**
+   * Submits message {@code seq} of a connection. If this invocation becomes the lock holder, it
+   * handles its own message in any case, and parked successors while {@code budget} lasts.
+   */
+  public Outcome submit(
+      ConnectionId connection, long seq, String body, Handler handler, Duration budget) {
     if (seq < 1) {
       throw new IllegalArgumentException("sequence numbers start at 1: " + seq);
     }
     String me = UUID.randomUUID().toString();
     String pk = connection.value();
+    Instant stopAt = clock.instant().plus(budget.isNegative() ? Duration.ZERO : budget);
     Map<String, AttributeValue> state;
     try {
       state = acquire(pk, me, seq);
@@ -130,10 +159,10 @@ public final class Sequencer {
       if (state == null) {
         return Outcome.PARKED;
       }
-      run(pk, me, next(state), -1, null, handler);
+      run(pk, me, next(state), -1, null, handler, stopAt);
       return Outcome.HANDLED;
     }
-    run(pk, me, next(state), seq, body, handler);
+    run(pk, me, next(state), seq, body, handler, stopAt);
     return Outcome.HANDLED;
   }
 
@@ -200,12 +229,21 @@ public final class Sequencer {
   }
 
   /**
-   * The connections with a gap older than {@link #GAP_TIMEOUT} at {@code now}: a parked message
-   * whose predecessor never came. Parked leftovers below {@code next} (a duplicate parked while its
-   * number was being handled, or a holder that died before deleting what it handled) are deleted.
+   * The sweeper's part (docs/ordering.md, "Stalls and gaps"): for each connection with parked
+   * messages whose lock is free (or its lease expired), under the lock: leftovers below {@code
+   * next} are deleted; if the message for {@code next} is parked, the sequence stalled (its last
+   * holder stopped for time, or died) and is drained in order here while {@code stopAt} allows; if
+   * not, and a parked message is older than {@link #GAP_TIMEOUT}, its predecessor will never come:
+   * the connection is returned as a gap (its lock stays taken; the caller closes and {@link
+   * #forget}s it). A connection whose lock a live holder has is left to that holder.
+   *
+   * @param handlers the handler for a connection's drained messages
    */
-  public Set<ConnectionId> gapsTimedOut(Instant now) {
-    Set<ConnectionId> gaps = new LinkedHashSet<>();
+  public SweepResult sweep(
+      Instant now, Instant stopAt, java.util.function.Function<ConnectionId, Handler> handlers) {
+    // the parked index, oldest first: per connection its parked numbers and oldest parking time
+    Map<String, Long> oldest = new java.util.LinkedHashMap<>();
+    Map<String, List<Long>> numbers = new HashMap<>();
     Map<String, AttributeValue> start = null;
     do {
       Map<String, AttributeValue> from = start;
@@ -216,56 +254,109 @@ public final class Sequencer {
                     .indexName("parked")
                     .keyConditionExpression("parkShard = :s AND parkedAt <= :t")
                     .expressionAttributeValues(
-                        Map.of(
-                            ":s", s(PARK_SHARD),
-                            ":t", n(now.minus(GAP_TIMEOUT).toEpochMilli())));
+                        Map.of(":s", s(PARK_SHARD), ":t", n(now.toEpochMilli())))
+                    .projectionExpression("pk, sk, parkedAt");
                 if (from != null) {
                   q.exclusiveStartKey(from);
                 }
               });
-      Map<String, Long> nextOf = new HashMap<>();
       for (Map<String, AttributeValue> item : r.items()) {
         String pk = item.get("pk").s();
-        long seq = Long.parseLong(item.get("sk").n());
-        long next = nextOf.computeIfAbsent(pk, k -> next(readState(k)));
-        if (seq < next) {
-          deleteParked(pk, List.of(seq));
-        } else {
-          gaps.add(new ConnectionId(pk));
-        }
+        oldest.putIfAbsent(pk, Long.parseLong(item.get("parkedAt").n()));
+        numbers.computeIfAbsent(pk, k -> new ArrayList<>()).add(Long.parseLong(item.get("sk").n()));
       }
       start =
           r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty() ? r.lastEvaluatedKey() : null;
     } while (start != null);
-    return gaps;
+
+    int drained = 0;
+    Set<ConnectionId> gaps = new LinkedHashSet<>();
+    long gapBefore = now.minus(GAP_TIMEOUT).toEpochMilli();
+    for (String pk : oldest.keySet()) {
+      if (!clock.instant().isBefore(stopAt)) {
+        break; // the next sweep continues
+      }
+      String me = UUID.randomUUID().toString();
+      Map<String, AttributeValue> state = tryAcquire(pk, me);
+      if (state == null) {
+        continue; // a live holder works on it
+      }
+      long next = next(state);
+      List<Long> below = numbers.get(pk).stream().filter(n -> n < next).toList();
+      deleteParked(pk, below);
+      if (readParked(pk, next) != null) {
+        drained++;
+        run(pk, me, next, -1, null, handlers.apply(new ConnectionId(pk)), stopAt);
+      } else if (below.size() < numbers.get(pk).size()
+          && oldest.get(pk) <= gapBefore
+          && oldestWaiting(pk, next) <= gapBefore) {
+        // a message at or above next waited GAP_TIMEOUT, the lock is free and next is missing
+        // (the index's oldest time covers leftovers too: only a pre-filter for the exact read)
+        gaps.add(new ConnectionId(pk));
+      } else {
+        release(pk, me, next);
+      }
+    }
+    return new SweepResult(drained, gaps);
   }
 
-  /** The lock holder's loop: handles from {@code next} on, releases, and checks for more. */
-  private void run(String pk, String me, long next, long ownSeq, String ownBody, Handler handler) {
+  /** The earliest parking time of a connection's parked messages at or above {@code next}. */
+  private long oldestWaiting(String pk, long next) {
+    long min = Long.MAX_VALUE;
+    for (Map<String, AttributeValue> item : readBatch(pk, next, Integer.MAX_VALUE)) {
+      min = Math.min(min, Long.parseLong(item.get("parkedAt").n()));
+    }
+    return min;
+  }
+
+  /**
+   * The lock holder's loop: handles its own message if it is {@code next}, else parked ones from
+   * {@code next} on in batches until {@code stopAt}; releases; and, with time left, checks whether
+   * {@code next} is parked (then takes the lock again and goes on). A holder that stops for time
+   * does not look: a message parked meanwhile at {@code next} is drained by the next sweep, or by
+   * the next invocation of the connection (its parker, or any later message's holder).
+   */
+  private void run(
+      String pk,
+      String me,
+      long next,
+      long ownSeq,
+      String ownBody,
+      Handler handler,
+      Instant stopAt) {
     while (true) {
-      Instant stopAt = clock.instant().plus(HOLD);
-      List<Long> handledParked = new ArrayList<>();
       if (ownBody != null && ownSeq == next) {
         handler.handle(ownBody);
         next++;
         ownBody = null;
       } else {
         while (clock.instant().isBefore(stopAt)) {
-          Map<String, AttributeValue> parked = readParked(pk, next);
-          if (parked == null) {
+          List<Long> handled = new ArrayList<>();
+          for (Map<String, AttributeValue> item : readBatch(pk, next, BATCH)) {
+            if (Long.parseLong(item.get("sk").n()) != next || !clock.instant().isBefore(stopAt)) {
+              break;
+            }
+            handler.handle(item.get("b").s());
+            handled.add(next);
+            next++;
+          }
+          if (handled.isEmpty()) {
             break;
           }
-          handler.handle(parked.get("b").s());
-          handledParked.add(next);
-          next++;
+          // per batch: deliver, record next, delete. The client sees its acknowledgements as
+          // batches complete, and the items go only once next moved past them: a holder that dies
+          // leaves leftovers below next, duplicates to everyone (the sweeper deletes them), never
+          // a gap
+          handler.deliver();
+          if (!checkpoint(pk, me, next)) {
+            return; // lease lost (a stall beyond LEASE): someone else continues
+          }
+          deleteParked(pk, handled);
         }
       }
-      handler.beforeRelease();
+      handler.deliver();
       release(pk, me, next);
-      // deleted after next moved past them: a holder that dies here leaves leftovers below next,
-      // which are duplicates to everyone (and deleted by the sweeper), never a gap
-      deleteParked(pk, handledParked);
-      if (readParked(pk, next) == null) {
+      if (!clock.instant().isBefore(stopAt) || readParked(pk, next) == null) {
         return;
       }
       Map<String, AttributeValue> state = tryAcquire(pk, me);
@@ -273,6 +364,50 @@ public final class Sequencer {
         return; // someone else holds the lock; its own check after release follows up
       }
       next = next(state);
+    }
+  }
+
+  /** Up to {@code limit} parked messages of a connection from {@code from} on, in order. */
+  private List<Map<String, AttributeValue>> readBatch(String pk, long from, int limit) {
+    List<Map<String, AttributeValue>> items = new ArrayList<>();
+    Map<String, AttributeValue> start = null;
+    do {
+      Map<String, AttributeValue> after = start;
+      int want = limit - items.size();
+      QueryResponse r =
+          dynamo.query(
+              q -> {
+                q.tableName(table)
+                    .keyConditionExpression("pk = :pk AND sk >= :from")
+                    .expressionAttributeValues(Map.of(":pk", s(pk), ":from", n(from)))
+                    .consistentRead(true)
+                    .limit(want);
+                if (after != null) {
+                  q.exclusiveStartKey(after);
+                }
+              });
+      items.addAll(r.items());
+      start =
+          r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty() ? r.lastEvaluatedKey() : null;
+    } while (start != null && items.size() < limit);
+    return items;
+  }
+
+  /** Records {@code next} while keeping the lock; false if the lock is no longer this holder's. */
+  private boolean checkpoint(String pk, String me, long next) {
+    try {
+      dynamo.updateItem(
+          u ->
+              u.tableName(table)
+                  .key(Map.of("pk", s(pk), "sk", STATE))
+                  .updateExpression("SET #next = :next")
+                  .conditionExpression("lockOwner = :me")
+                  .expressionAttributeNames(Map.of("#next", "next"))
+                  .expressionAttributeValues(Map.of(":next", n(next), ":me", s(me))));
+      return true;
+    } catch (ConditionalCheckFailedException e) {
+      LOG.log(System.Logger.Level.WARNING, "{0}: sequencer lease lost while holding", pk);
+      return false;
     }
   }
 
@@ -388,8 +523,20 @@ public final class Sequencer {
   }
 
   private void deleteParked(String pk, List<Long> seqs) {
-    for (long seq : seqs) {
-      dynamo.deleteItem(d -> d.tableName(table).key(Map.of("pk", s(pk), "sk", n(seq))));
+    for (int i = 0; i < seqs.size(); i += BATCH) {
+      List<WriteRequest> deletes = new ArrayList<>();
+      for (long seq : seqs.subList(i, Math.min(seqs.size(), i + BATCH))) {
+        deletes.add(
+            WriteRequest.builder()
+                .deleteRequest(d -> d.key(Map.of("pk", s(pk), "sk", n(seq))))
+                .build());
+      }
+      Map<String, List<WriteRequest>> left = Map.of(table, deletes);
+      // unprocessed deletes (throttling) are retried; a leftover is harmless (below next)
+      for (int round = 0; round < 5 && !left.isEmpty(); round++) {
+        Map<String, List<WriteRequest>> request = left;
+        left = dynamo.batchWriteItem(b -> b.requestItems(request)).unprocessedItems();
+      }
     }
   }
 

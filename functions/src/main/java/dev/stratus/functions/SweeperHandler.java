@@ -31,12 +31,14 @@ public final class SweeperHandler implements RequestStreamHandler {
   public void handleRequest(InputStream input, OutputStream output, Context context)
       throws IOException {
     input.readAllBytes();
-    WebSocketEdge.SweepReport r = edge.sweep(clock.instant());
+    WebSocketEdge.SweepReport r = edge.sweep(clock.instant(), Handlers.budget(context));
     output.write(
         ("{\"deadTasks\":"
                 + r.deadTasks()
                 + ",\"connectionsOfDeadTasks\":"
                 + r.connectionsOfDeadTasks()
+                + ",\"sequencesDrained\":"
+                + r.sequencesDrained()
                 + ",\"sequenceGaps\":"
                 + r.sequenceGaps()
                 + "}")

@@ -288,6 +288,15 @@ public final class WebSocketEdge {
    * engine answers v5 clients with DISCONNECT and the reason code [MQTT-4.13.1-1].
    */
   public APIGatewayV2WebSocketResponse message(WebSocketEvent event) {
+    return message(event, Sequencer.HOLD);
+  }
+
+  /**
+   * {@code $default} with a time budget: if this invocation becomes its connection's sequencer lock
+   * holder, it handles parked successors of its message for at most {@code budget}
+   * (docs/ordering.md).
+   */
+  public APIGatewayV2WebSocketResponse message(WebSocketEvent event, Duration budget) {
     ConnectionId id = new ConnectionId(event.connectionId());
     String body = event.body() == null ? "" : event.body();
     Matcher m = SEQUENCED.matcher(body);
@@ -305,10 +314,11 @@ public final class WebSocketEdge {
                 }
 
                 @Override
-                public void beforeRelease() {
+                public void deliver() {
                   flush(event);
                 }
-              });
+              },
+              budget);
       if (outcome == Sequencer.Outcome.TOO_FAR_AHEAD) {
         // docs/text-profile.md: a number too far ahead of the last one handled closes the
         // connection; a v5 client gets DISCONNECT 0x82 with the reason
@@ -388,17 +398,25 @@ public final class WebSocketEdge {
   }
 
   /** What one sweep did, for logs and tests. */
-  public record SweepReport(int deadTasks, int connectionsOfDeadTasks, int sequenceGaps) {}
+  public record SweepReport(
+      int deadTasks, int connectionsOfDeadTasks, int sequencesDrained, int sequenceGaps) {}
+
+  /** {@link #sweep(Instant, Duration)} with the default budget {@link Sequencer#HOLD}. */
+  public SweepReport sweep(Instant now) {
+    return sweep(now, Sequencer.HOLD);
+  }
 
   /**
    * The scheduled sweep (docs/sweeper.md): the engine's timers at {@code now} (keepalive expiry
    * [MQTT-3.1.2-22], CONNECT timeout, delayed wills [MQTT-3.1.3-9], session expiry
    * [MQTT-3.1.2-23]); connections of bridge tasks whose registration expired are lost (their wills
    * fire [MQTT-3.1.2-8]); connections whose sequence gap outlived {@link Sequencer#GAP_TIMEOUT} are
-   * closed. What that sends goes to each API Gateway connection's recorded callback URL.
+   * closed, after stalled sequences (the message for {@code next} parked, the lock free) are
+   * drained in order for at most {@code budget}. What that sends goes to each API Gateway
+   * connection's recorded callback URL.
    */
-  public SweepReport sweep(Instant now) {
-    int[] counts = new int[3];
+  public SweepReport sweep(Instant now, Duration budget) {
+    int[] counts = new int[4];
     outbound.resolvingEndpoints(
         this::endpointOf,
         () -> {
@@ -414,8 +432,25 @@ public final class WebSocketEdge {
             }
           }
           if (sequencer != null) {
-            for (ConnectionId c : sequencer.gapsTimedOut(now)) {
-              counts[2]++;
+            Sequencer.SweepResult r =
+                sequencer.sweep(
+                    now,
+                    clock.instant().plus(budget),
+                    c ->
+                        new Sequencer.Handler() {
+                          @Override
+                          public void handle(String packets) {
+                            handleText(c, packets);
+                          }
+
+                          @Override
+                          public void deliver() {
+                            outbound.flush(callbackOverride, broker::connectionLost);
+                          }
+                        });
+            counts[2] = r.drained();
+            for (ConnectionId c : r.gaps()) {
+              counts[3]++;
               // a message the client sent never reached the server: the connection closes, the
               // client reconnects and resends what was not acknowledged [MQTT-4.4.0-1]
               broker.decodeFailed(
@@ -430,7 +465,7 @@ public final class WebSocketEdge {
           }
         });
     outbound.flush(callbackOverride, broker::connectionLost);
-    return new SweepReport(counts[0], counts[1], counts[2]);
+    return new SweepReport(counts[0], counts[1], counts[2], counts[3]);
   }
 
   /** The Management API endpoint recorded on an API Gateway connection, or null. */

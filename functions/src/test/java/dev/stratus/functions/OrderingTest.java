@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -168,7 +169,8 @@ class OrderingTest {
       for (int i = 0; i < shuffled.size(); i++) {
         DefaultHandler handler = new DefaultHandler(edges.get(i % edges.size()));
         String body = shuffled.get(i);
-        calls.add(pool.submit(() -> invoke(handler, message(PUB, body))));
+        // each invocation with the time API Gateway's integration timeout leaves it
+        calls.add(pool.submit(() -> invoke(handler, message(PUB, body), remaining(29_000))));
       }
       for (Future<?> f : calls) {
         f.get();
@@ -177,6 +179,9 @@ class OrderingTest {
       pool.shutdown();
     }
 
+    // as deployed: a holder that ran out of its invocation's time (possible on a loaded machine)
+    // left the rest parked at next for the scheduled sweep, which drains it in order
+    new SweeperHandlerRun(edges.get(3), InstantSource.system()).run(remaining(29_000));
     List<String> payloads = new ArrayList<>();
     for (Packet p : received(SUB)) {
       payloads.add(assertInstanceOf(Publish.class, p).payload().asUtf8());
@@ -287,22 +292,110 @@ class OrderingTest {
     assertEquals(Map.of(), edge.queryParameters(new ConnectionId(PUB)));
   }
 
+  @Test
+  void aHolderOutOfTimeLeavesParkedMessagesThatTheSweepDrainsInOrder() throws Exception {
+    WebSocketEdge edge = edge(clock);
+    subscribe(edge);
+    open(edge, PUB, Map.of());
+    invoke(new DefaultHandler(edge), message(PUB, "1:" + encode(connect("pub"))));
+    received(PUB); // CONNACK
+    // 3, 4, 5 arrive before 2 and park
+    for (int i = 3; i <= 5; i++) {
+      invoke(new DefaultHandler(edge), message(PUB, i + ":" + encode(publish(i - 1, "m" + i))));
+    }
+    // 2's invocation has less time left than the margin: it handles its own message and stops,
+    // leaving 3..5 parked at next with the lock free (what a holder out of time leaves behind)
+    invoke(
+        new DefaultHandler(edge),
+        message(PUB, "2:" + encode(publish(1, "m2"))),
+        remaining(Sequencer.MARGIN.minusMillis(1)));
+    assertEquals(List.of("m2"), payloads(received(SUB)));
+    assertEquals(List.of(1), ackIds(received(PUB)));
+
+    // nobody else comes: the sweep drains them, in order, before it looks for gaps
+    WebSocketEdge.SweepReport r = new SweeperHandlerRun(edge, clock).run(remaining(29_000));
+    assertEquals(1, r.sequencesDrained());
+    assertEquals(0, r.sequenceGaps());
+    assertEquals(List.of("m3", "m4", "m5"), payloads(received(SUB)));
+    assertEquals(List.of(2, 3, 4), ackIds(received(PUB)));
+
+    // the sequence goes on from 6, at once; long after, no gap and nothing left to drain
+    invoke(new DefaultHandler(edge), message(PUB, "6:" + encode(publish(5, "m6"))));
+    assertEquals(List.of("m6"), payloads(received(SUB)));
+    clock.advance(Sequencer.GAP_TIMEOUT.plusSeconds(5));
+    r = new SweeperHandlerRun(edge, clock).run(remaining(29_000));
+    assertEquals(0, r.sequencesDrained());
+    assertEquals(0, r.sequenceGaps());
+  }
+
+  @Test
+  void aLongParkedMessageAtNextIsDrainedNotClosedAsAGap() throws Exception {
+    WebSocketEdge edge = edge(clock);
+    subscribe(edge);
+    open(edge, PUB, Map.of());
+    invoke(new DefaultHandler(edge), message(PUB, "1:" + encode(connect("pub"))));
+    received(PUB); // CONNACK
+    invoke(new DefaultHandler(edge), message(PUB, "3:" + encode(publish(2, "m3"))));
+    invoke(
+        new DefaultHandler(edge),
+        message(PUB, "2:" + encode(publish(1, "m2"))),
+        remaining(Sequencer.MARGIN.minusMillis(1)));
+    // 3 was parked long ago, but it is next and nobody holds the lock: a stall, not a gap
+    clock.advance(Sequencer.GAP_TIMEOUT.plusSeconds(30));
+    WebSocketEdge.SweepReport r = new SweeperHandlerRun(edge, clock).run(remaining(29_000));
+    assertEquals(1, r.sequencesDrained());
+    assertEquals(0, r.sequenceGaps());
+    assertFalse(api.deleted(PUB));
+    assertEquals(List.of("m2", "m3"), payloads(received(SUB)));
+  }
+
+  private static List<String> payloads(List<Packet> packets) {
+    return packets.stream().map(p -> ((Publish) p).payload().asUtf8()).toList();
+  }
+
+  private static List<Integer> ackIds(List<Packet> packets) {
+    return packets.stream().map(p -> ((PubAck) p).packetId()).toList();
+  }
+
+  /** A Lambda context with {@code millis} of the invocation left. */
+  private static Context remaining(Duration d) {
+    return remaining(d.toMillis());
+  }
+
+  private static Context remaining(long millis) {
+    return (Context)
+        java.lang.reflect.Proxy.newProxyInstance(
+            Context.class.getClassLoader(),
+            new Class<?>[] {Context.class},
+            (proxy, method, args) ->
+                switch (method.getName()) {
+                  case "getRemainingTimeInMillis" -> (int) millis;
+                  case "getAwsRequestId" -> "test";
+                  default -> null;
+                });
+  }
+
   // ---------------------------------------------------------------------------------------------
 
   /** Runs the sweeper handler class as the schedule would, at the manual clock's time. */
   private record SweeperHandlerRun(WebSocketEdge edge, InstantSource clock) {
     WebSocketEdge.SweepReport run() throws IOException {
+      return run(null);
+    }
+
+    WebSocketEdge.SweepReport run(Context context) throws IOException {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       new SweeperHandler(edge, clock)
           .handleRequest(
               new ByteArrayInputStream(
                   java.nio.file.Files.readAllBytes(EVENTS.resolve("scheduled-sweep.json"))),
               out,
-              null);
+              context);
       JsonNode r = JSON.readTree(out.toByteArray());
       return new WebSocketEdge.SweepReport(
           r.get("deadTasks").asInt(),
           r.get("connectionsOfDeadTasks").asInt(),
+          r.get("sequencesDrained").asInt(),
           r.get("sequenceGaps").asInt());
     }
   }
@@ -374,9 +467,13 @@ class OrderingTest {
   }
 
   private static JsonNode invoke(RequestStreamHandler handler, JsonNode event) {
+    return invoke(handler, event, null);
+  }
+
+  private static JsonNode invoke(RequestStreamHandler handler, JsonNode event, Context context) {
     try {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
-      handler.handleRequest(new ByteArrayInputStream(JSON.writeValueAsBytes(event)), out, null);
+      handler.handleRequest(new ByteArrayInputStream(JSON.writeValueAsBytes(event)), out, context);
       JsonNode r = JSON.readTree(out.toByteArray());
       assertEquals(200, r.get("statusCode").asInt());
       return r;

@@ -237,6 +237,7 @@ class SweeperTest {
     return new WebSocketEdge.SweepReport(
         r.get("deadTasks").asInt(),
         r.get("connectionsOfDeadTasks").asInt(),
+        r.get("sequencesDrained").asInt(),
         r.get("sequenceGaps").asInt());
   }
 

@@ -20,6 +20,7 @@ import dev.stratus.functions.ConnectHandler;
 import dev.stratus.functions.DefaultHandler;
 import dev.stratus.functions.DisconnectHandler;
 import dev.stratus.functions.ManagementApiOutbound;
+import dev.stratus.functions.SweeperHandler;
 import dev.stratus.functions.WebSocketEdge;
 import dev.stratus.store.dynamodb.BridgeTasks;
 import dev.stratus.store.dynamodb.DynamoDbAclStore;
@@ -291,9 +292,9 @@ public final class LocalStack implements AutoCloseable {
   /**
    * A container's edge. With DynamoDB it is built from the environment a deployed function gets
    * ({@link WebSocketEdge#fromEnvironment}): the DynamoDB endpoint and table prefix, the emulator
-   * as callback URL, the stack's security settings. With the in-memory store, all containers and the bridge
-   * share one {@link Stores}: that edge has no sequencer (it keeps its state in DynamoDB), so
-   * sequenced messages are handled as they arrive.
+   * as callback URL, the stack's security settings. With the in-memory store, all containers and
+   * the bridge share one {@link Stores}: that edge has no sequencer (it keeps its state in
+   * DynamoDB), so sequenced messages are handled as they arrive.
    */
   private WebSocketEdge edge(
       Options o,
@@ -398,22 +399,12 @@ public final class LocalStack implements AutoCloseable {
   }
 
   /**
-   * The scheduled sweeper (keepalive expiry, wills of lost connections, sequence gaps) is the
-   * functions module's {@code SweeperHandler}; this stack invokes it every {@link #SWEEP_EVERY} as
-   * the deployed schedule would. It is looked up by name so that this module builds with a
-   * functions module that does not have it yet; without it, the handlers' timers do not run here.
+   * The scheduled sweeper (keepalive expiry, wills of lost connections, stalled sequences drained,
+   * sequence gaps) is the functions module's {@link SweeperHandler}; this stack invokes it every
+   * {@link #SWEEP_EVERY} as the deployed schedule would (every minute in AWS).
    */
   private static RequestStreamHandler sweeper(WebSocketEdge edge) {
-    try {
-      Class<?> c = Class.forName("dev.stratus.functions.SweeperHandler");
-      return (RequestStreamHandler)
-          c.getConstructor(WebSocketEdge.class, InstantSource.class)
-              .newInstance(edge, InstantSource.system());
-    } catch (ClassNotFoundException e) {
-      return null;
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("SweeperHandler has an unexpected constructor", e);
-    }
+    return new SweeperHandler(edge, InstantSource.system());
   }
 
   /** Where the MQTT.js text-profile adapter (clients/js/src/index.js) is in this jar. */
