@@ -1,25 +1,25 @@
 package dev.stratus.functions;
 
+import static dev.stratus.functions.HandlerEvents.JSON;
+import static dev.stratus.functions.HandlerEvents.encode;
+import static dev.stratus.functions.HandlerEvents.fixture;
+import static dev.stratus.functions.HandlerEvents.invoke;
+import static dev.stratus.functions.HandlerEvents.message;
+import static dev.stratus.functions.HandlerEvents.packetsIn;
+import static dev.stratus.functions.HandlerEvents.single;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stratus.codec.Bytes;
 import dev.stratus.codec.Connect;
 import dev.stratus.codec.Disconnect;
-import dev.stratus.codec.FrameResult;
-import dev.stratus.codec.Framer;
-import dev.stratus.codec.MqttDecodeException;
 import dev.stratus.codec.MqttVersion;
 import dev.stratus.codec.Packet;
-import dev.stratus.codec.PacketDecoder;
-import dev.stratus.codec.PacketEncoder;
 import dev.stratus.codec.Properties;
 import dev.stratus.codec.PubAck;
 import dev.stratus.codec.Publish;
@@ -41,11 +41,7 @@ import dev.stratus.store.dynamodb.LocalDynamo;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -75,8 +71,6 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * on a shuffled order of one client's sequenced messages.
  */
 class OrderingTest {
-  private static final Path EVENTS = Path.of("..", "events");
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final String PUB = "PubAAAAAAAAAAA=";
   private static final String SUB = "SubAAAAAAAAAAA=";
 
@@ -388,7 +382,8 @@ class OrderingTest {
       new SweeperHandler(edge, clock)
           .handleRequest(
               new ByteArrayInputStream(
-                  java.nio.file.Files.readAllBytes(EVENTS.resolve("scheduled-sweep.json"))),
+                  java.nio.file.Files.readAllBytes(
+                      HandlerEvents.EVENTS.resolve("scheduled-sweep.json"))),
               out,
               context);
       JsonNode r = JSON.readTree(out.toByteArray());
@@ -446,62 +441,7 @@ class OrderingTest {
         Properties.NONE);
   }
 
-  private static String encode(Packet p) {
-    return TextProfile.encode(PacketEncoder.encode(p, MqttVersion.V5));
-  }
-
-  private static ObjectNode message(String id, String body) {
-    try {
-      ObjectNode e = fixture("default-pingreq.json", id);
-      e.put("body", body);
-      return e;
-    } catch (IOException ex) {
-      throw new UncheckedIOException(ex);
-    }
-  }
-
-  private static ObjectNode fixture(String name, String connectionId) throws IOException {
-    ObjectNode e = (ObjectNode) JSON.readTree(EVENTS.resolve(name).toFile());
-    ((ObjectNode) e.get("requestContext")).put("connectionId", connectionId);
-    return e;
-  }
-
-  private static JsonNode invoke(RequestStreamHandler handler, JsonNode event) {
-    return invoke(handler, event, null);
-  }
-
-  private static JsonNode invoke(RequestStreamHandler handler, JsonNode event, Context context) {
-    try {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      handler.handleRequest(new ByteArrayInputStream(JSON.writeValueAsBytes(event)), out, context);
-      JsonNode r = JSON.readTree(out.toByteArray());
-      assertEquals(200, r.get("statusCode").asInt());
-      return r;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   private List<Packet> received(String id) {
-    List<Packet> all = new ArrayList<>();
-    for (byte[] posted : api.take(id)) {
-      ByteBuffer in =
-          ByteBuffer.wrap(TextProfile.decode(new String(posted, StandardCharsets.US_ASCII)));
-      Framer framer = new Framer(1 << 20);
-      try {
-        while (in.hasRemaining()) {
-          FrameResult.Frame f = assertInstanceOf(FrameResult.Frame.class, framer.next(in));
-          all.add(PacketDecoder.decode(f.packet(), MqttVersion.V5));
-        }
-      } catch (MqttDecodeException e) {
-        throw new AssertionError(e);
-      }
-    }
-    return all;
-  }
-
-  private static Packet single(List<Packet> packets) {
-    assertEquals(1, packets.size(), packets.toString());
-    return packets.get(0);
+    return packetsIn(api.take(id));
   }
 }

@@ -1,24 +1,23 @@
 package dev.stratus.functions;
 
+import static dev.stratus.functions.HandlerEvents.JSON;
+import static dev.stratus.functions.HandlerEvents.encode;
+import static dev.stratus.functions.HandlerEvents.fixture;
+import static dev.stratus.functions.HandlerEvents.invoke;
+import static dev.stratus.functions.HandlerEvents.message;
+import static dev.stratus.functions.HandlerEvents.packetsIn;
+import static dev.stratus.functions.HandlerEvents.single;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stratus.codec.Bytes;
 import dev.stratus.codec.Connect;
 import dev.stratus.codec.Disconnect;
-import dev.stratus.codec.FrameResult;
-import dev.stratus.codec.Framer;
-import dev.stratus.codec.MqttDecodeException;
 import dev.stratus.codec.MqttVersion;
 import dev.stratus.codec.Packet;
-import dev.stratus.codec.PacketDecoder;
-import dev.stratus.codec.PacketEncoder;
 import dev.stratus.codec.Properties;
 import dev.stratus.codec.Publish;
 import dev.stratus.codec.QoS;
@@ -41,13 +40,8 @@ import dev.stratus.store.dynamodb.LocalDynamo;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -66,8 +60,6 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * expiry, and the connections of a bridge task whose heartbeat stopped.
  */
 class SweeperTest {
-  private static final Path EVENTS = Path.of("..", "events");
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final String A = "AaaAAAAAAAAAAA=";
   private static final String SUB = "SubAAAAAAAAAAA=";
 
@@ -230,7 +222,8 @@ class SweeperTest {
     new SweeperHandler(edge, clock)
         .handleRequest(
             new ByteArrayInputStream(
-                java.nio.file.Files.readAllBytes(EVENTS.resolve("scheduled-sweep.json"))),
+                java.nio.file.Files.readAllBytes(
+                    HandlerEvents.EVENTS.resolve("scheduled-sweep.json"))),
             out,
             null);
     JsonNode r = JSON.readTree(out.toByteArray());
@@ -294,54 +287,10 @@ class SweeperTest {
   }
 
   private void send(String id, Packet p) {
-    ObjectNode e;
-    try {
-      e = fixture("default-pingreq.json", id);
-    } catch (IOException ex) {
-      throw new UncheckedIOException(ex);
-    }
-    e.put("body", TextProfile.encode(PacketEncoder.encode(p, MqttVersion.V5)));
-    invoke(new DefaultHandler(edge), e);
-  }
-
-  private static ObjectNode fixture(String name, String connectionId) throws IOException {
-    ObjectNode e = (ObjectNode) JSON.readTree(EVENTS.resolve(name).toFile());
-    ((ObjectNode) e.get("requestContext")).put("connectionId", connectionId);
-    return e;
-  }
-
-  private static JsonNode invoke(RequestStreamHandler handler, JsonNode event) {
-    try {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      handler.handleRequest(new ByteArrayInputStream(JSON.writeValueAsBytes(event)), out, null);
-      JsonNode r = JSON.readTree(out.toByteArray());
-      assertEquals(200, r.get("statusCode").asInt());
-      return r;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    invoke(new DefaultHandler(edge), message(id, encode(p)));
   }
 
   private List<Packet> received(String id) {
-    List<Packet> all = new ArrayList<>();
-    for (byte[] posted : api.take(id)) {
-      ByteBuffer in =
-          ByteBuffer.wrap(TextProfile.decode(new String(posted, StandardCharsets.US_ASCII)));
-      Framer framer = new Framer(1 << 20);
-      try {
-        while (in.hasRemaining()) {
-          FrameResult.Frame f = assertInstanceOf(FrameResult.Frame.class, framer.next(in));
-          all.add(PacketDecoder.decode(f.packet(), MqttVersion.V5));
-        }
-      } catch (MqttDecodeException e) {
-        throw new AssertionError(e);
-      }
-    }
-    return all;
-  }
-
-  private static Packet single(List<Packet> packets) {
-    assertEquals(1, packets.size(), packets.toString());
-    return packets.get(0);
+    return packetsIn(api.take(id));
   }
 }
