@@ -13,7 +13,10 @@ import dev.stratus.console.Edge;
 import dev.stratus.core.Broker;
 import dev.stratus.core.BrokerConfig;
 import dev.stratus.core.auth.MemoryUserStore;
+import dev.stratus.core.auth.PasswordHash;
 import dev.stratus.core.auth.Security;
+import dev.stratus.core.auth.User;
+import dev.stratus.core.auth.UserStore;
 import dev.stratus.core.auth.acl.AclFile;
 import dev.stratus.core.store.Stores;
 import dev.stratus.functions.ConnectHandler;
@@ -34,6 +37,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -122,6 +126,7 @@ public final class LocalStack implements AutoCloseable {
   private final List<AutoCloseable> resources = new ArrayList<>();
   private SecurityOptions security = SecurityOptions.development();
   private boolean aclTableUsed;
+  private UserStore users;
   private Path endpointFileDir;
   private final List<String> endpoints = new ArrayList<>();
   private DynamoDbLocalServer dynamo;
@@ -362,16 +367,44 @@ public final class LocalStack implements AutoCloseable {
       }
     }
     if (client != null) {
-      b.users(new DynamoDbUserStore(client, o.tablePrefix()));
+      users = new DynamoDbUserStore(client, o.tablePrefix());
+      b.users(users);
       DynamoDbAclStore acl = new DynamoDbAclStore(client, o.tablePrefix());
       aclTableUsed = security.aclText() != null || !acl.list().isEmpty();
       if (aclTableUsed) {
         b.aclStore(acl, security.aclRefresh());
       }
     } else {
-      b.users(new MemoryUserStore());
+      users = new MemoryUserStore();
+      b.users(users);
     }
     return b.build();
+  }
+
+  /**
+   * The role a user needs to use the console's admin API when anonymous access is off
+   * (docs/console.md): {@code ./stratus users add NAME --password-stdin --role admin}.
+   */
+  public static final String ADMIN_ROLE = "admin";
+
+  /**
+   * The admin API's authentication: open in development (anonymous access on, as every endpoint of
+   * the stack); otherwise HTTP Basic credentials of a user of the users table who holds {@link
+   * #ADMIN_ROLE}, checked against the user's PBKDF2 hash.
+   */
+  private AdminAuth adminAuth() {
+    if (security.allowAnonymous()) {
+      return AdminAuth.none(true);
+    }
+    UserStore store = users;
+    return AdminAuth.basic(
+        (name, password) -> {
+          User u = store.get(name);
+          return u != null
+              && u.passwordHash() != null
+              && u.roles().contains(ADMIN_ROLE)
+              && PasswordHash.verify(password.getBytes(StandardCharsets.UTF_8), u.passwordHash());
+        });
   }
 
   /** Whether the acl table's rules apply (see {@link #security(Options, DynamoDbClient)}). */
@@ -440,8 +473,8 @@ public final class LocalStack implements AutoCloseable {
         ConsoleServer.builder(bridgeStores)
             .engine("bridge", bridgeBroker)
             .engine("functions", this::containerStats)
-            .auth(AdminAuth.none(true))
-            .developmentMode(true)
+            .auth(adminAuth())
+            .developmentMode(security.allowAnonymous())
             .address(InetAddress.getByName(host))
             .port(port)
             .clientsJs(adapter);

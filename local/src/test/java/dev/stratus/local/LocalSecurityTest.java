@@ -221,4 +221,45 @@ class LocalSecurityTest {
     String out = new String(p.getInputStream().readAllBytes());
     assertEquals(0, p.exitValue(), out);
   }
+
+  @Test
+  void theConsolesAdminApiAdmitsOnlyUsersWithTheAdminRole() throws Exception {
+    assertEquals(
+        0,
+        CliRunner.users(
+                null,
+                "add",
+                "root",
+                "--password",
+                "r00t-secret",
+                "--role",
+                LocalStack.ADMIN_ROLE,
+                "--data-dir",
+                dataDir.toString())
+            .status());
+    dev.stratus.console.ConsoleServer console = stack.startConsole("127.0.0.1", 0);
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    java.util.function.Function<String, Integer> get =
+        credentials -> {
+          var request = java.net.http.HttpRequest.newBuilder(console.url().resolve("/api/info"));
+          if (credentials != null) {
+            request.header(
+                "Authorization",
+                "Basic "
+                    + java.util.Base64.getEncoder()
+                        .encodeToString(
+                            credentials.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+          }
+          try {
+            return http.send(request.build(), java.net.http.HttpResponse.BodyHandlers.discarding())
+                .statusCode();
+          } catch (java.io.IOException | InterruptedException e) {
+            throw new AssertionError(e);
+          }
+        };
+    assertEquals(401, get.apply(null), "no credentials");
+    assertEquals(401, get.apply("bob:looking-glass"), "a user without the admin role");
+    assertEquals(401, get.apply("root:wrong"), "a wrong password");
+    assertEquals(200, get.apply("root:r00t-secret"), "an admin");
+  }
 }
