@@ -395,20 +395,7 @@ public final class Sequencer {
 
   /** Records {@code next} while keeping the lock; false if the lock is no longer this holder's. */
   private boolean checkpoint(String pk, String me, long next) {
-    try {
-      dynamo.updateItem(
-          u ->
-              u.tableName(table)
-                  .key(Map.of("pk", s(pk), "sk", STATE))
-                  .updateExpression("SET #next = :next")
-                  .conditionExpression("lockOwner = :me")
-                  .expressionAttributeNames(Map.of("#next", "next"))
-                  .expressionAttributeValues(Map.of(":next", n(next), ":me", s(me))));
-      return true;
-    } catch (ConditionalCheckFailedException e) {
-      LOG.log(System.Logger.Level.WARNING, "{0}: sequencer lease lost while holding", pk);
-      return false;
-    }
+    return storeNext(pk, me, next, "SET #next = :next", "while holding");
   }
 
   /** The fast path: the lock, only if {@code seq} is next and the lock is free or expired. */
@@ -470,19 +457,28 @@ public final class Sequencer {
 
   /** Stores {@code next} and frees the lock, if this invocation still holds it. */
   private void release(String pk, String me, long next) {
+    storeNext(pk, me, next, "SET #next = :next REMOVE lockOwner, lockUntil", "before release");
+  }
+
+  /**
+   * Writes {@code next} on condition that this invocation still holds the lock. A lease that
+   * expired under us (a stall beyond {@link #LEASE}) means another holder may have handled the same
+   * messages: nothing is left to undo, but it must show in the log.
+   */
+  private boolean storeNext(String pk, String me, long next, String update, String when) {
     try {
       dynamo.updateItem(
           u ->
               u.tableName(table)
                   .key(Map.of("pk", s(pk), "sk", STATE))
-                  .updateExpression("SET #next = :next REMOVE lockOwner, lockUntil")
+                  .updateExpression(update)
                   .conditionExpression("lockOwner = :me")
                   .expressionAttributeNames(Map.of("#next", "next"))
                   .expressionAttributeValues(Map.of(":next", n(next), ":me", s(me))));
+      return true;
     } catch (ConditionalCheckFailedException e) {
-      // the lease expired under us (a stall beyond LEASE): another holder may have handled the
-      // same messages; nothing left to undo, but it must show
-      LOG.log(System.Logger.Level.WARNING, "{0}: sequencer lease lost before release", pk);
+      LOG.log(System.Logger.Level.WARNING, "{0}: sequencer lease lost " + when, pk);
+      return false;
     }
   }
 
