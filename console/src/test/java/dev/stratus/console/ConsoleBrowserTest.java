@@ -60,12 +60,19 @@ class ConsoleBrowserTest {
     assumeTrue(onPath("mosquitto_pub"), "mosquitto_pub not installed");
     assumeTrue(Files.isExecutable(Path.of(CHROMIUM)), "chromium not installed at " + CHROMIUM);
     if (!Files.isDirectory(JS.resolve("node_modules/playwright-core"))) {
+      // Never inheritIO here: this JVM's stdin and stdout are surefire's channel to Maven, and a
+      // child that reads or writes them corrupts it (the fork then cannot report its exit).
+      java.io.File log = Files.createTempFile("npm-ci", ".log").toFile();
       Process npm =
           new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund")
               .directory(JS.toFile())
-              .inheritIO()
+              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+              .redirectErrorStream(true)
+              .redirectOutput(log)
               .start();
-      assertTrue(npm.waitFor(180, TimeUnit.SECONDS) && npm.exitValue() == 0, "npm ci failed");
+      assertTrue(
+          npm.waitFor(180, TimeUnit.SECONDS) && npm.exitValue() == 0,
+          () -> "npm ci failed: " + readQuietly(log.toPath()));
     }
 
     Stores stores = Stores.inMemory();
@@ -165,6 +172,14 @@ class ConsoleBrowserTest {
       assertEquals(0, node.exitValue(), output.toString());
       assertTrue(output.toString().strip().endsWith("ok"), output.toString());
       assertTrue(Files.exists(SHOTS.resolve("04-retained.png")), "screenshots saved");
+    }
+  }
+
+  private static String readQuietly(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (java.io.IOException e) {
+      return "(no log: " + e + ")";
     }
   }
 }

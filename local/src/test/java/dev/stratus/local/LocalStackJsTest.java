@@ -67,12 +67,19 @@ class LocalStackJsTest {
     assumeTrue(onPath("mosquitto_pub") && onPath("mosquitto_sub"), "mosquitto clients missing");
     if (!Files.isDirectory(JS.resolve("node_modules/mqtt"))
         || !Files.isDirectory(JS.resolve("node_modules/playwright-core"))) {
+      // Never inheritIO here: this JVM's stdin and stdout are surefire's channel to Maven, and a
+      // child that reads or writes them corrupts it (the fork then cannot report its exit).
+      java.io.File log = Files.createTempFile("npm-ci", ".log").toFile();
       Process npm =
           new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund")
               .directory(JS.toFile())
-              .inheritIO()
+              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+              .redirectErrorStream(true)
+              .redirectOutput(log)
               .start();
-      assertTrue(npm.waitFor(180, TimeUnit.SECONDS) && npm.exitValue() == 0, "npm ci failed");
+      assertTrue(
+          npm.waitFor(180, TimeUnit.SECONDS) && npm.exitValue() == 0,
+          () -> "npm ci failed: " + readQuietly(log.toPath()));
     }
     stack =
         LocalStack.start(LocalStackTest.options(dataDir, ApiGatewayEmulator.Dispatch.SEQUENTIAL));
@@ -188,6 +195,14 @@ class LocalStackJsTest {
     for (String shot :
         List.of("12-apigw-log", "13-apigw-retained", "22-ws-log", "23-ws-retained")) {
       assertTrue(Files.exists(SHOTS.resolve(shot + ".png")), shot + " saved");
+    }
+  }
+
+  private static String readQuietly(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (java.io.IOException e) {
+      return "(no log: " + e + ")";
     }
   }
 }
