@@ -3,6 +3,7 @@ package dev.stratus.functions;
 import static dev.stratus.functions.HandlerEvents.encode;
 import static dev.stratus.functions.HandlerEvents.fixture;
 import static dev.stratus.functions.HandlerEvents.invoke;
+import static dev.stratus.functions.HandlerEvents.managementClient;
 import static dev.stratus.functions.HandlerEvents.message;
 import static dev.stratus.functions.HandlerEvents.packetsIn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -31,19 +32,13 @@ import dev.stratus.store.dynamodb.BridgeTasks;
 import dev.stratus.store.dynamodb.DynamoDbStores;
 import dev.stratus.store.dynamodb.LocalDynamo;
 import java.io.IOException;
-import java.net.URI;
 import java.time.InstantSource;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
@@ -71,8 +66,8 @@ class FanOutTest {
     http = UrlConnectionHttpClient.create();
     outbound =
         new ManagementApiOutbound(
-            url -> client(url),
-            url -> client(url),
+            url -> managementClient(url, http),
+            url -> managementClient(url, http),
             new BridgeTasks(dynamo, prefix),
             InstantSource.system());
     outbound.backoff(pauses::add); // counted, not slept: no timing in the test
@@ -94,17 +89,6 @@ class FanOutTest {
     api.close();
     dynamo.close();
     http.close();
-  }
-
-  /** As the deployed clients: no SDK retries, the outbound's own bound applies. */
-  private ApiGatewayManagementApiClient client(URI url) {
-    return ApiGatewayManagementApiClient.builder()
-        .endpointOverride(url)
-        .region(Region.US_EAST_1)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("t", "t")))
-        .httpClient(http)
-        .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
-        .build();
   }
 
   @Test

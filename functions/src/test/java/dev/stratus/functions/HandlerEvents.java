@@ -19,11 +19,20 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiClient;
 
 /**
  * Drives the real handler classes as the Lambda runtime does, with events built from the {@code
@@ -93,6 +102,40 @@ final class HandlerEvents {
       }
     }
     return all;
+  }
+
+  /**
+   * A Management API client as the deployed ones are built: no SDK retries, so the outbound's own
+   * bound applies; fixed credentials, which {@link FakeManagementApi} does not check.
+   */
+  static ApiGatewayManagementApiClient managementClient(URI url, SdkHttpClient http) {
+    return ApiGatewayManagementApiClient.builder()
+        .endpointOverride(url)
+        .region(Region.US_EAST_1)
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("t", "t")))
+        .httpClient(http)
+        .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
+        .build();
+  }
+
+  /** Runs {@link SweeperHandler} on the scheduled-event fixture and reads its report. */
+  static WebSocketEdge.SweepReport sweep(WebSocketEdge edge, InstantSource clock, Context context) {
+    try {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      new SweeperHandler(edge, clock)
+          .handleRequest(
+              new ByteArrayInputStream(Files.readAllBytes(EVENTS.resolve("scheduled-sweep.json"))),
+              out,
+              context);
+      JsonNode r = JSON.readTree(out.toByteArray());
+      return new WebSocketEdge.SweepReport(
+          r.get("deadTasks").asInt(),
+          r.get("connectionsOfDeadTasks").asInt(),
+          r.get("sequencesDrained").asInt(),
+          r.get("sequenceGaps").asInt());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   static Packet single(List<Packet> packets) {

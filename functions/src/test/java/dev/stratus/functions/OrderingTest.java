@@ -1,19 +1,19 @@
 package dev.stratus.functions;
 
-import static dev.stratus.functions.HandlerEvents.JSON;
 import static dev.stratus.functions.HandlerEvents.encode;
 import static dev.stratus.functions.HandlerEvents.fixture;
 import static dev.stratus.functions.HandlerEvents.invoke;
+import static dev.stratus.functions.HandlerEvents.managementClient;
 import static dev.stratus.functions.HandlerEvents.message;
 import static dev.stratus.functions.HandlerEvents.packetsIn;
 import static dev.stratus.functions.HandlerEvents.single;
+import static dev.stratus.functions.HandlerEvents.sweep;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stratus.codec.Bytes;
 import dev.stratus.codec.Connect;
@@ -38,10 +38,7 @@ import dev.stratus.core.auth.Authorizer;
 import dev.stratus.store.dynamodb.BridgeTasks;
 import dev.stratus.store.dynamodb.DynamoDbStores;
 import dev.stratus.store.dynamodb.LocalDynamo;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -57,12 +54,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
@@ -113,7 +106,10 @@ class OrderingTest {
   private WebSocketEdge edge(InstantSource edgeClock) {
     ManagementApiOutbound outbound =
         new ManagementApiOutbound(
-            url -> client(url), url -> client(url), new BridgeTasks(dynamo, prefix), edgeClock);
+            url -> managementClient(url, http),
+            url -> managementClient(url, http),
+            new BridgeTasks(dynamo, prefix),
+            edgeClock);
     return new WebSocketEdge(
         BrokerConfig.development(),
         DynamoDbStores.create(dynamo, prefix),
@@ -124,15 +120,6 @@ class OrderingTest {
         new Sequencer(dynamo, prefix, edgeClock),
         new BridgeTasks(dynamo, prefix),
         edgeClock);
-  }
-
-  private ApiGatewayManagementApiClient client(URI url) {
-    return ApiGatewayManagementApiClient.builder()
-        .endpointOverride(url)
-        .region(Region.US_EAST_1)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("t", "t")))
-        .httpClient(http)
-        .build();
   }
 
   @Test
@@ -175,7 +162,7 @@ class OrderingTest {
 
     // as deployed: a holder that ran out of its invocation's time (possible on a loaded machine)
     // left the rest parked at next for the scheduled sweep, which drains it in order
-    new SweeperHandlerRun(edges.get(3), InstantSource.system()).run(remaining(29_000));
+    sweep(edges.get(3), InstantSource.system(), remaining(29_000));
     List<String> payloads = new ArrayList<>();
     for (Packet p : received(SUB)) {
       payloads.add(assertInstanceOf(Publish.class, p).payload().asUtf8());
@@ -218,16 +205,16 @@ class OrderingTest {
     assertEquals(List.of(), received(SUB), "nothing overtakes the missing message");
 
     clock.advance(Sequencer.GAP_TIMEOUT.minusSeconds(1));
-    assertEquals(0, new SweeperHandlerRun(edge, clock).run().sequenceGaps());
+    assertEquals(0, sweep(edge, clock, null).sequenceGaps());
     assertFalse(api.deleted(PUB));
 
     clock.advance(Duration.ofSeconds(2));
-    assertEquals(1, new SweeperHandlerRun(edge, clock).run().sequenceGaps());
+    assertEquals(1, sweep(edge, clock, null).sequenceGaps());
     Disconnect d = assertInstanceOf(Disconnect.class, single(received(PUB)));
     assertEquals(ReasonCode.UNSPECIFIED_ERROR, d.reasonCode());
     assertTrue(api.deleted(PUB));
     assertEquals(List.of(), received(SUB), "the waiting messages are dropped, not delivered");
-    assertEquals(0, new SweeperHandlerRun(edge, clock).run().sequenceGaps(), "forgotten");
+    assertEquals(0, sweep(edge, clock, null).sequenceGaps(), "forgotten");
   }
 
   @Test
@@ -244,7 +231,7 @@ class OrderingTest {
         received(SUB).stream().map(p -> ((Publish) p).payload().asUtf8()).toList();
     assertEquals(List.of("m1", "m2", "m3"), payloads);
     clock.advance(Sequencer.GAP_TIMEOUT.plusSeconds(5));
-    assertEquals(0, new SweeperHandlerRun(edge, clock).run().sequenceGaps(), "no gap left");
+    assertEquals(0, sweep(edge, clock, null).sequenceGaps(), "no gap left");
   }
 
   @Test
@@ -307,7 +294,7 @@ class OrderingTest {
     assertEquals(List.of(1), ackIds(received(PUB)));
 
     // nobody else comes: the sweep drains them, in order, before it looks for gaps
-    WebSocketEdge.SweepReport r = new SweeperHandlerRun(edge, clock).run(remaining(29_000));
+    WebSocketEdge.SweepReport r = sweep(edge, clock, remaining(29_000));
     assertEquals(1, r.sequencesDrained());
     assertEquals(0, r.sequenceGaps());
     assertEquals(List.of("m3", "m4", "m5"), payloads(received(SUB)));
@@ -317,7 +304,7 @@ class OrderingTest {
     invoke(new DefaultHandler(edge), message(PUB, "6:" + encode(publish(5, "m6"))));
     assertEquals(List.of("m6"), payloads(received(SUB)));
     clock.advance(Sequencer.GAP_TIMEOUT.plusSeconds(5));
-    r = new SweeperHandlerRun(edge, clock).run(remaining(29_000));
+    r = sweep(edge, clock, remaining(29_000));
     assertEquals(0, r.sequencesDrained());
     assertEquals(0, r.sequenceGaps());
   }
@@ -336,7 +323,7 @@ class OrderingTest {
         remaining(Sequencer.MARGIN.minusMillis(1)));
     // 3 was parked long ago, but it is next and nobody holds the lock: a stall, not a gap
     clock.advance(Sequencer.GAP_TIMEOUT.plusSeconds(30));
-    WebSocketEdge.SweepReport r = new SweeperHandlerRun(edge, clock).run(remaining(29_000));
+    WebSocketEdge.SweepReport r = sweep(edge, clock, remaining(29_000));
     assertEquals(1, r.sequencesDrained());
     assertEquals(0, r.sequenceGaps());
     assertFalse(api.deleted(PUB));
@@ -370,30 +357,6 @@ class OrderingTest {
   }
 
   // ---------------------------------------------------------------------------------------------
-
-  /** Runs the sweeper handler class as the schedule would, at the manual clock's time. */
-  private record SweeperHandlerRun(WebSocketEdge edge, InstantSource clock) {
-    WebSocketEdge.SweepReport run() throws IOException {
-      return run(null);
-    }
-
-    WebSocketEdge.SweepReport run(Context context) throws IOException {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      new SweeperHandler(edge, clock)
-          .handleRequest(
-              new ByteArrayInputStream(
-                  java.nio.file.Files.readAllBytes(
-                      HandlerEvents.EVENTS.resolve("scheduled-sweep.json"))),
-              out,
-              context);
-      JsonNode r = JSON.readTree(out.toByteArray());
-      return new WebSocketEdge.SweepReport(
-          r.get("deadTasks").asInt(),
-          r.get("connectionsOfDeadTasks").asInt(),
-          r.get("sequencesDrained").asInt(),
-          r.get("sequenceGaps").asInt());
-    }
-  }
 
   /** SUB connects (unprefixed messages) and subscribes to t/# at QoS 0. */
   private void subscribe(WebSocketEdge edge) throws IOException {

@@ -1,9 +1,9 @@
 package dev.stratus.functions;
 
-import static dev.stratus.functions.HandlerEvents.JSON;
 import static dev.stratus.functions.HandlerEvents.encode;
 import static dev.stratus.functions.HandlerEvents.fixture;
 import static dev.stratus.functions.HandlerEvents.invoke;
+import static dev.stratus.functions.HandlerEvents.managementClient;
 import static dev.stratus.functions.HandlerEvents.message;
 import static dev.stratus.functions.HandlerEvents.packetsIn;
 import static dev.stratus.functions.HandlerEvents.single;
@@ -12,7 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.stratus.codec.Bytes;
 import dev.stratus.codec.Connect;
 import dev.stratus.codec.Disconnect;
@@ -37,21 +36,14 @@ import dev.stratus.core.auth.Authorizer;
 import dev.stratus.store.dynamodb.BridgeTasks;
 import dev.stratus.store.dynamodb.DynamoDbStores;
 import dev.stratus.store.dynamodb.LocalDynamo;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.apigatewaymanagementapi.ApiGatewayManagementApiClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
@@ -77,7 +69,10 @@ class SweeperTest {
     http = UrlConnectionHttpClient.create();
     ManagementApiOutbound outbound =
         new ManagementApiOutbound(
-            url -> client(url), url -> client(url), new BridgeTasks(dynamo, prefix), clock);
+            url -> managementClient(url, http),
+            url -> managementClient(url, http),
+            new BridgeTasks(dynamo, prefix),
+            clock);
     edge =
         new WebSocketEdge(
             BrokerConfig.development(),
@@ -96,15 +91,6 @@ class SweeperTest {
     api.close();
     dynamo.close();
     http.close();
-  }
-
-  private ApiGatewayManagementApiClient client(URI url) {
-    return ApiGatewayManagementApiClient.builder()
-        .endpointOverride(url)
-        .region(Region.US_EAST_1)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("t", "t")))
-        .httpClient(http)
-        .build();
   }
 
   @Test
@@ -129,7 +115,10 @@ class SweeperTest {
   void withPaddedDeadlinesASilentConnectionIsClosedLateByAtMostThePadNeverEarly() throws Exception {
     ManagementApiOutbound outbound =
         new ManagementApiOutbound(
-            url -> client(url), url -> client(url), new BridgeTasks(dynamo, prefix), clock);
+            url -> managementClient(url, http),
+            url -> managementClient(url, http),
+            new BridgeTasks(dynamo, prefix),
+            clock);
     edge =
         new WebSocketEdge(
             BrokerConfig.development(),
@@ -217,21 +206,8 @@ class SweeperTest {
 
   // ---------------------------------------------------------------------------------------------
 
-  private WebSocketEdge.SweepReport sweep() throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    new SweeperHandler(edge, clock)
-        .handleRequest(
-            new ByteArrayInputStream(
-                java.nio.file.Files.readAllBytes(
-                    HandlerEvents.EVENTS.resolve("scheduled-sweep.json"))),
-            out,
-            null);
-    JsonNode r = JSON.readTree(out.toByteArray());
-    return new WebSocketEdge.SweepReport(
-        r.get("deadTasks").asInt(),
-        r.get("connectionsOfDeadTasks").asInt(),
-        r.get("sequencesDrained").asInt(),
-        r.get("sequenceGaps").asInt());
+  private WebSocketEdge.SweepReport sweep() {
+    return HandlerEvents.sweep(edge, clock, null);
   }
 
   private void subscribe() throws IOException {
